@@ -1,0 +1,80 @@
+# kgdb-pcpu: FreeBSD per-CPU data for GDB/kgdb.
+#
+#   make demo   build, make the default fixture dump, show a GDB session on it
+#   make test   build and run the whole test suite
+#
+# Both install what is missing first (make deps: Debian packages, as root or
+# through sudo).
+
+# The Python that GDB embeds: the extension must be built for it.
+GDB ?= gdb
+PYTHON = $(shell $(GDB) -nx -batch -ex 'python import sysconfig as s; print(s.get_config_var("BINDIR") + "/python" + s.get_config_var("VERSION"))' 2>/dev/null || echo /usr/bin/python3)
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNFLAGS = -Wall -Wextra -Werror -std=gnu11
+CORE_SRCS = $(sort $(wildcard native/kp_*.c)) native/kvm_compat.c
+CORE_OBJS = $(CORE_SRCS:native/%.c=build/native/%.o)
+EXT_SRCS = $(CORE_SRCS) native/py_kvm.c $(wildcard native/*.h)
+
+DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make
+
+VMCORE_DIR = build/vmcores/amd64
+PYTEST_ARGS ?= -q
+
+.PHONY: all deps lib ext vmcore demo test install clean
+
+all: lib ext
+
+lib: build/libkgdbpcpu.a
+
+build/native/%.o: native/%.c $(wildcard native/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNFLAGS) -fPIC -c -o $@ $<
+
+build/libkgdbpcpu.a: $(CORE_OBJS)
+	ar rcs $@ $^
+
+# In place: the module lands in gdb/kgdb_pcpu/, usable from the checkout.
+ext: build/ext.stamp
+build/ext.stamp: $(EXT_SRCS) setup.py
+	@mkdir -p build
+	$(PYTHON) setup.py -q build_ext --inplace --build-temp build/ext
+	@touch $@
+
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing: $$missing"; \
+		if [ "$$(id -u)" = 0 ]; then sudo=; else sudo=sudo; fi; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+vmcore: all
+	$(PYTHON) vmcores/mkvmcore.py --shape amd64 --outdir $(VMCORE_DIR)
+
+demo: deps
+	@$(MAKE) --no-print-directory vmcore
+	@echo
+	@echo "== gdb $(VMCORE_DIR)/kernel $(VMCORE_DIR)/vmcore"
+	@$(GDB) -nx -q -batch -x gdb/kgdb-pcpu.py -x examples/demo.gdb \
+		$(VMCORE_DIR)/kernel $(VMCORE_DIR)/vmcore
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) -m pytest $(PYTEST_ARGS) tests
+
+install: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) -m pip --version >/dev/null 2>&1 && \
+		$(PYTHON) -m pip install --break-system-packages --no-build-isolation . || \
+		$(PYTHON) setup.py install
+	@echo
+	@echo "Installed into $(PYTHON).  Add this line to ~/.gdbinit (or kgdb's auto-load):"
+	@echo "    python import kgdb_pcpu.commands"
+
+clean:
+	rm -rf build gdb/kgdb_pcpu/_kvm*.so gdb/kgdb_pcpu/__pycache__ tests/__pycache__ *.egg-info gdb/*.egg-info

@@ -1,0 +1,76 @@
+/*
+ * The handle and what the core's files share (as lib/libkvm/kvm_private.h).
+ */
+#ifndef KP_PRIVATE_H
+#define KP_PRIVATE_H
+
+#include <limits.h>
+
+#include "kvm_pcpu.h"
+
+#ifndef _POSIX2_LINE_MAX
+#define	_POSIX2_LINE_MAX	2048
+#endif
+
+/*
+ * The largest mp_maxcpus believed: FreeBSD's MAXCPU is at most 1024 today;
+ * anything far above it is a corrupt dump, not a reason to allocate.
+ */
+#define	KP_MAXCPU_LIMIT		65536
+
+struct __kvm {
+	struct kp_target target;
+	struct __kvm *all_next;		/* every open handle, for kvm_getmaxcpu(NULL) */
+	struct __kvm **all_prevp;
+	char errbuf[_POSIX2_LINE_MAX];	/* kvm_geterr(), libkvm API only */
+
+	/* CPU state: loaded together, valid until kp_clear_cache(). */
+	bool cpus_loaded;
+	int maxcpus;			/* mp_maxcpus */
+	int ncpus;			/* mp_ncpus */
+	unsigned int maxid;		/* mp_maxid */
+	uint64_t *pcpu_addrs;		/* cpuid_to_pcpu[0 .. maxcpus-1] */
+	bool *present;			/* CPU_ABSENT() inverted, 0 .. maxcpus-1 */
+	int *cpu_list;			/* present CPUs, CPU_FOREACH order */
+	int cpu_count;
+
+	/* DPCPU state (prefix as libkvm's dpcpu_*). */
+	bool dpcpu_loaded;
+	uint64_t dpcpu_start;		/* __start_set_pcpu */
+	uint64_t dpcpu_stop;		/* __stop_set_pcpu */
+	uint64_t *dpcpu_off;		/* dpcpu_off[0 .. maxcpus-1] */
+	int dpcpu_curcpu;		/* not a cache: survives clearing */
+	struct kp_reloc *dpcpu_mods;
+	size_t dpcpu_nmods;
+
+	/* zpcpu state. */
+	bool zpcpu_loaded;
+	enum kp_zpcpu_rule zpcpu_rule;
+	uint64_t zpcpu_stride;
+	uint64_t *zpcpu_off;		/* per CPU, for KP_ZPCPU_FIELD */
+};
+
+/* kp_read.c: reads through the target. */
+struct kp_error *kp_read(kvm_t *kd, uint64_t addr, void *buf, size_t size,
+    const char *what);
+uint64_t kp_decode_uint(kvm_t *kd, const unsigned char *p, size_t size);
+struct kp_error *kp_read_uint(kvm_t *kd, uint64_t addr, size_t size,
+    uint64_t *ret, const char *what);
+struct kp_error *kp_lookup(kvm_t *kd, const char *name, uint64_t *ret);
+struct kp_error *kp_check_interrupt(kvm_t *kd);
+/* Read count target pointers at addr into ptrs. */
+struct kp_error *kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count,
+    uint64_t *ptrs, const char *what);
+
+/* kp_cpus.c */
+struct kp_error *kp_cpus_load(kvm_t *kd);
+struct kp_error *kp_cpu_check(kvm_t *kd, int cpu);
+void kp_cpus_clear(kvm_t *kd);
+
+/* kp_dpcpu.c */
+void kp_dpcpu_clear(kvm_t *kd);
+
+/* kp_zpcpu.c */
+void kp_zpcpu_clear(kvm_t *kd);
+
+#endif /* !KP_PRIVATE_H */

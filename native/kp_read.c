@@ -1,0 +1,97 @@
+/*
+ * Reads and lookups through the target's hooks, turned into error values.
+ */
+#include <stdlib.h>
+
+#include "kp_private.h"
+
+struct kp_error *
+kp_check_interrupt(kvm_t *kd)
+{
+	if (kd->target.interrupted != NULL &&
+	    kd->target.interrupted(kd->target.arg))
+		return (kp_error_format(KP_ERR_INTERRUPTED, "interrupted"));
+	return (NULL);
+}
+
+struct kp_error *
+kp_lookup(kvm_t *kd, const char *name, uint64_t *ret)
+{
+	switch (kd->target.lookup(kd->target.arg, name, ret)) {
+	case KP_TARGET_OK:
+		return (NULL);
+	case KP_TARGET_MISSING:
+		/* libkvm's wording: "unable to find cpuid_to_pcpu". */
+		return (kp_error_format(KP_ERR_LOOKUP, "unable to find %s",
+		    name));
+	default:
+		return (kp_error_format(KP_ERR_TARGET,
+		    "looking up %s failed", name));
+	}
+}
+
+struct kp_error *
+kp_read(kvm_t *kd, uint64_t addr, void *buf, size_t size, const char *what)
+{
+	switch (kd->target.read(kd->target.arg, addr, buf, size)) {
+	case KP_TARGET_OK:
+		return (NULL);
+	case KP_TARGET_FAULT:
+		return (kp_error_fault(addr, size, what));
+	default:
+		return (kp_error_format(KP_ERR_TARGET, "reading %s failed",
+		    what));
+	}
+}
+
+uint64_t
+kp_decode_uint(kvm_t *kd, const unsigned char *p, size_t size)
+{
+	uint64_t v;
+	size_t i;
+
+	v = 0;
+	for (i = 0; i < size; i++) {
+		if (kd->target.layout.big_endian)
+			v = (v << 8) | p[i];
+		else
+			v |= (uint64_t)p[i] << (8 * i);
+	}
+	return (v);
+}
+
+struct kp_error *
+kp_read_uint(kvm_t *kd, uint64_t addr, size_t size, uint64_t *ret,
+    const char *what)
+{
+	unsigned char buf[8];
+	struct kp_error *err;
+
+	err = kp_read(kd, addr, buf, size, what);
+	if (err != NULL)
+		return (err);
+	*ret = kp_decode_uint(kd, buf, size);
+	return (NULL);
+}
+
+struct kp_error *
+kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count, uint64_t *ptrs,
+    const char *what)
+{
+	unsigned int psize = kd->target.layout.pointer_size;
+	unsigned char *raw;
+	struct kp_error *err;
+	size_t i;
+
+	raw = malloc(count * psize);
+	if (raw == NULL)
+		return (&kp_enomem);
+	/* One read for the whole array: one round trip on a remote target. */
+	err = kp_read(kd, addr, raw, count * psize, what);
+	if (err == NULL) {
+		for (i = 0; i < count; i++)
+			ptrs[i] = kp_decode_uint(kd, raw + i * psize, psize);
+	}
+	free(raw);
+	return (err);
+}

@@ -1,0 +1,318 @@
+/*
+ * UMA_ZONE_PCPU slots and counter(9) (sys/sys/pcpu.h zpcpu_get_cpu(),
+ * sys/kern/subr_counter.c counter_u64_fetch()).
+ *
+ * Where CPU n's slot of an allocation whose stored value is c lives depends
+ * on the kernel (FREEBSD-PCPU.md section 5):
+ *   13+:  c + cpuid_to_pcpu[n]->pc_zpcpu_offset  (on amd64 that offset
+ *         includes the value of __pcpu, because c is stored relative to it);
+ *   12:   c + PAGE_SIZE * n;
+ *   11-:  c + sizeof(struct pcpu) * n.
+ * libkvm always uses sizeof(struct pcpu) (plus __pcpu on amd64 builds), which
+ * is wrong on every non-x86 kernel and on amd64 dumps of the other era.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kp_private.h"
+
+/* First __FreeBSD_version of 12.0-CURRENT: the stride became PAGE_SIZE. */
+#define	KP_OSRELDATE_12		1200000
+
+void
+kp_zpcpu_clear(kvm_t *kd)
+{
+	free(kd->zpcpu_off);
+	kd->zpcpu_off = NULL;
+	kd->zpcpu_loaded = false;
+}
+
+/* Read pc_zpcpu_offset of every present CPU: the one formula of 13+. */
+static struct kp_error *
+kp_zpcpu_load_offsets(kvm_t *kd)
+{
+	unsigned int psize = kd->target.layout.pointer_size;
+	struct kp_error *err;
+	uint64_t addr;
+	char what[64];
+	int i, cpu;
+
+	kd->zpcpu_off = calloc(kd->maxcpus, sizeof(*kd->zpcpu_off));
+	if (kd->zpcpu_off == NULL)
+		return (&kp_enomem);
+	for (i = 0; i < kd->cpu_count; i++) {
+		cpu = kd->cpu_list[i];
+		if ((err = kp_check_interrupt(kd)) != NULL)
+			return (err);
+		if (kd->pcpu_addrs[cpu] == 0)
+			return (kp_error_format(KP_ERR_CORRUPT,
+			    "CPU %d is in all_cpus but cpuid_to_pcpu[%d] is "
+			    "NULL", cpu, cpu));
+		addr = kd->pcpu_addrs[cpu] +
+		    (uint64_t)kd->target.layout.pc_zpcpu_offset;
+		snprintf(what, sizeof(what), "pc_zpcpu_offset of CPU %d", cpu);
+		err = kp_read_uint(kd, addr, psize, &kd->zpcpu_off[cpu], what);
+		if (err != NULL)
+			return (err);
+	}
+	return (NULL);
+}
+
+/* Without pc_zpcpu_offset, __FreeBSD_version tells 12 from 11. */
+static struct kp_error *
+kp_zpcpu_stride_by_version(kvm_t *kd)
+{
+	const struct kp_layout *lo = &kd->target.layout;
+	struct kp_error *err;
+	uint64_t addr, osreldate;
+
+	err = kp_lookup(kd, "osreldate", &addr);
+	if (err == NULL)
+		err = kp_read_uint(kd, addr, 4, &osreldate, "osreldate");
+	if (err != NULL) {
+		kp_error_destroy(err);
+		/* On x86 both rules agree: sizeof(struct pcpu) == PAGE_SIZE. */
+		if (lo->pcpu_size == lo->page_size) {
+			kd->zpcpu_rule = KP_ZPCPU_PAGE;
+			kd->zpcpu_stride = lo->page_size;
+			return (NULL);
+		}
+		return (kp_error_format(KP_ERR_LOOKUP,
+		    "cannot tell the zpcpu stride: no pc_zpcpu_offset in "
+		    "struct pcpu and no readable osreldate (set kgdb-pcpu "
+		    "zpcpu-stride)"));
+	}
+	if (osreldate < KP_OSRELDATE_12) {
+		kd->zpcpu_rule = KP_ZPCPU_PCPU_SIZE;
+		kd->zpcpu_stride = lo->pcpu_size;
+	} else {
+		kd->zpcpu_rule = KP_ZPCPU_PAGE;
+		kd->zpcpu_stride = lo->page_size;
+	}
+	return (NULL);
+}
+
+static struct kp_error *
+kp_zpcpu_load(kvm_t *kd)
+{
+	const struct kp_layout *lo = &kd->target.layout;
+	struct kp_error *err;
+
+	if (kd->zpcpu_loaded)
+		return (NULL);
+	err = kp_cpus_load(kd);
+	if (err != NULL)
+		return (err);
+	if (lo->zpcpu_stride != 0) {
+		kd->zpcpu_rule = KP_ZPCPU_USER;
+		kd->zpcpu_stride = lo->zpcpu_stride;
+	} else if (lo->pc_zpcpu_offset >= 0) {
+		kd->zpcpu_rule = KP_ZPCPU_FIELD;
+		kd->zpcpu_stride = 0;
+		err = kp_zpcpu_load_offsets(kd);
+	} else
+		err = kp_zpcpu_stride_by_version(kd);
+	if (err != NULL) {
+		kp_zpcpu_clear(kd);
+		return (err);
+	}
+	kd->zpcpu_loaded = true;
+	return (NULL);
+}
+
+struct kp_error *
+kp_zpcpu_rule(kvm_t *kd, enum kp_zpcpu_rule *rule, uint64_t *stride)
+{
+	struct kp_error *err;
+
+	err = kp_zpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	*rule = kd->zpcpu_rule;
+	*stride = kd->zpcpu_stride;
+	return (NULL);
+}
+
+/* The slot address of a CPU already known to be present. */
+static uint64_t
+kp_zpcpu_slot(kvm_t *kd, uint64_t base, int cpu)
+{
+	if (kd->zpcpu_rule == KP_ZPCPU_FIELD)
+		return (base + kd->zpcpu_off[cpu]);
+	return (base + kd->zpcpu_stride * (uint64_t)cpu);
+}
+
+struct kp_error *
+kp_zpcpu_addr(kvm_t *kd, uint64_t base, int cpu, uint64_t *ret)
+{
+	struct kp_error *err;
+
+	err = kp_zpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	err = kp_cpu_check(kd, cpu);
+	if (err != NULL)
+		return (err);
+	if (!kd->present[cpu])
+		return (kp_error_format(KP_ERR_ABSENT, "CPU %d not found", cpu));
+	*ret = kp_zpcpu_slot(kd, base, cpu);
+	return (NULL);
+}
+
+struct kp_error *
+kp_read_zpcpu(kvm_t *kd, uint64_t base, void *buf, size_t size, int cpu)
+{
+	struct kp_error *err;
+	uint64_t addr;
+	char what[48];
+
+	err = kp_zpcpu_addr(kd, base, cpu, &addr);
+	if (err != NULL)
+		return (err);
+	snprintf(what, sizeof(what), "zpcpu slot of CPU %d", cpu);
+	return (kp_read(kd, addr, buf, size, what));
+}
+
+static struct kp_error *
+kp_counter_read_slot(kvm_t *kd, uint64_t base, int cpu, uint64_t *ret)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "counter slot of CPU %d", cpu);
+	return (kp_read_uint(kd, kp_zpcpu_slot(kd, base, cpu), 8, ret, what));
+}
+
+struct kp_error *
+kp_counter_slots(kvm_t *kd, uint64_t base, uint64_t *values)
+{
+	struct kp_error *err;
+	int i;
+
+	err = kp_zpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	for (i = 0; i < kd->cpu_count; i++) {
+		if ((err = kp_check_interrupt(kd)) != NULL)
+			return (err);
+		err = kp_counter_read_slot(kd, base, kd->cpu_list[i],
+		    &values[i]);
+		if (err != NULL)
+			return (err);
+	}
+	return (NULL);
+}
+
+/* The kernel sums over CPU_FOREACH in uint64_t: wrap-around included. */
+struct kp_error *
+kp_counter_fetch(kvm_t *kd, uint64_t base, uint64_t *ret)
+{
+	struct kp_error *err;
+	uint64_t sum, v;
+	int i;
+
+	err = kp_zpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	sum = 0;
+	for (i = 0; i < kd->cpu_count; i++) {
+		if ((err = kp_check_interrupt(kd)) != NULL)
+			return (err);
+		err = kp_counter_read_slot(kd, base, kd->cpu_list[i], &v);
+		if (err != NULL)
+			return (err);
+		sum += v;
+	}
+	*ret = sum;
+	return (NULL);
+}
+
+static const uint64_t *kp_sort_bases;
+
+static int
+kp_cmp_base(const void *a, const void *b)
+{
+	uint64_t x = kp_sort_bases[*(const size_t *)a];
+	uint64_t y = kp_sort_bases[*(const size_t *)b];
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * Add CPU cpu's slots of every counter to sums.  order lists the counters by
+ * stored value, so that slots sharing a page are neighbours: each run of
+ * slots within one page is one read, as UMA packs a CPU's items in a page.
+ */
+static struct kp_error *
+kp_counter_add_cpu(kvm_t *kd, const uint64_t *bases, const size_t *order,
+    size_t count, int cpu, unsigned char *page, uint64_t *sums)
+{
+	uint64_t pgmask = ~(kd->target.layout.page_size - 1);
+	uint64_t first, last, addr;
+	struct kp_error *err;
+	size_t i, j, k;
+	char what[64];
+
+	snprintf(what, sizeof(what), "counter slots of CPU %d", cpu);
+	for (i = 0; i < count; i = j) {
+		first = kp_zpcpu_slot(kd, bases[order[i]], cpu);
+		last = first;
+		for (j = i + 1; j < count; j++) {
+			addr = kp_zpcpu_slot(kd, bases[order[j]], cpu);
+			if ((addr & pgmask) != (first & pgmask) ||
+			    ((addr + 7) & pgmask) != (first & pgmask))
+				break;
+			last = addr;
+		}
+		err = kp_read(kd, first, page, last + 8 - first, what);
+		if (err != NULL)
+			return (err);
+		for (k = i; k < j; k++) {
+			addr = kp_zpcpu_slot(kd, bases[order[k]], cpu);
+			sums[order[k]] += kp_decode_uint(kd,
+			    page + (addr - first), 8);
+		}
+	}
+	return (NULL);
+}
+
+struct kp_error *
+kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases, size_t count,
+    uint64_t *sums)
+{
+	unsigned char *page = NULL;
+	struct kp_error *err;
+	size_t *order = NULL;
+	size_t i;
+	int c;
+
+	err = kp_zpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	memset(sums, 0, count * sizeof(*sums));
+	if (count == 0)
+		return (NULL);
+	order = calloc(count, sizeof(*order));
+	page = malloc(kd->target.layout.page_size + 8);
+	if (order == NULL || page == NULL) {
+		err = &kp_enomem;
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		order[i] = i;
+	kp_sort_bases = bases;
+	qsort(order, count, sizeof(*order), kp_cmp_base);
+	kp_sort_bases = NULL;
+	for (c = 0; c < kd->cpu_count; c++) {
+		if ((err = kp_check_interrupt(kd)) != NULL)
+			goto out;
+		err = kp_counter_add_cpu(kd, bases, order, count,
+		    kd->cpu_list[c], page, sums);
+		if (err != NULL)
+			goto out;
+	}
+out:
+	free(order);
+	free(page);
+	return (err);
+}

@@ -1,0 +1,397 @@
+"""The native core through its binding, on in-memory kernels (tests/mockkernel.py).
+
+libkvm's return values and messages where libkvm is right, and one test per
+difference from libkvm (README.md, "Differences from libkvm").
+"""
+
+import _thread
+import struct
+
+import pytest
+
+from kgdb_pcpu import _kvm
+from kgdb_pcpu._kvm import KvmError
+from mockkernel import PAGE, PC_CPUID, build_kernel, open_handle
+
+
+@pytest.fixture
+def amd64():
+    k, layout, truth = build_kernel("amd64")
+    return k, open_handle(k, layout), truth
+
+
+# -- kvm_getmaxcpu / kvm_getncpus ------------------------------------------------
+
+
+def test_getmaxcpu_is_mp_maxcpus_not_maxid_plus_one(amd64):
+    k, kd, t = amd64
+    assert kd.getmaxcpu() == 256 == t.maxcpus
+    assert _kvm.kvm_getmaxcpu(kd) == 256
+    assert kd.getmaxid() == 3
+
+
+def test_getncpus(amd64):
+    k, kd, t = amd64
+    assert kd.getncpus() == 4
+    assert _kvm.kvm_getncpus(kd) == 4
+
+
+@pytest.mark.parametrize(
+    "missing, message",
+    [
+        ("cpuid_to_pcpu", "unable to find cpuid_to_pcpu"),
+        ("mp_maxcpus", "unable to find mp_maxcpus"),
+        ("mp_ncpus", "unable to find mp_ncpus"),
+    ],
+)
+def test_init_lookup_failures_use_libkvms_words(missing, message):
+    k, layout, t = build_kernel("amd64")
+    del k.symbols[missing]
+    kd = open_handle(k, layout)
+    assert _kvm.kvm_getmaxcpu(kd) == -1
+    assert _kvm.kvm_geterr(kd) == message
+    with pytest.raises(KvmError, match=f"^{message}$"):
+        kd.getmaxcpu()
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("mp_maxcpus", "cannot read mp_maxcpus"),
+        ("mp_ncpus", "cannot read mp_ncpus"),
+        ("cpuid_to_pcpu", "cannot read cpuid_to_pcpu array"),
+    ],
+)
+def test_init_read_failures_use_libkvms_words_and_name_the_address(name, message):
+    k, layout, t = build_kernel("amd64")
+    k.unreadable.add(k.symbols[name])
+    kd = open_handle(k, layout)
+    assert _kvm.kvm_getmaxcpu(kd) == -1
+    assert _kvm.kvm_geterr(kd).startswith(message)
+    with pytest.raises(KvmError, match=f"^{message} \\(\\d+ bytes at {k.symbols[name]:#x}\\)$") as e:
+        kd.getncpus()
+    assert e.value.address == k.symbols[name]
+
+
+# -- kvm_getpcpu -------------------------------------------------------------------
+
+
+def test_getpcpu_copies_struct_pcpu(amd64):
+    k, kd, t = amd64
+    for cpu in t.cpus:
+        raw = kd.getpcpu(cpu)
+        assert len(raw) == 4096
+        assert struct.unpack_from("<I", raw, PC_CPUID)[0] == cpu
+        assert raw == _kvm.kvm_getpcpu(kd, cpu)
+        assert kd.pcpu_addr(cpu) == t.pcpu_addr[cpu]
+
+
+def test_getpcpu_absent_and_too_big(amd64):
+    k, kd, t = amd64
+    assert kd.getpcpu(4) is None  # below mp_maxcpus, never started
+    assert _kvm.kvm_getpcpu(kd, 4) is None
+    assert _kvm.kvm_getpcpu(kd, 256) is None  # libkvm: NULL for cpu >= maxcpu
+    with pytest.raises(KvmError, match=r"^CPU 256 too big \(mp_maxcpus is 256\)$"):
+        kd.getpcpu(256)
+
+
+def test_getpcpu_unreadable_is_minus_one_with_libkvms_message():
+    k, layout, t = build_kernel("amd64")
+    k.unreadable.add(t.pcpu_addr[2])
+    kd = open_handle(k, layout)
+    assert _kvm.kvm_getpcpu(kd, 2) == -1
+    assert _kvm.kvm_geterr(kd) == "unable to read per-CPU data"
+    with pytest.raises(KvmError, match=f"struct pcpu of CPU 2.*{t.pcpu_addr[2]:#x}") as e:
+        kd.getpcpu(2)
+    assert e.value.address == t.pcpu_addr[2]
+
+
+def test_difference_2_negative_cpu_refused_like_absent(amd64):
+    k, kd, t = amd64
+    assert kd.getpcpu(-1) is None
+    assert _kvm.kvm_getpcpu(kd, -1) is None
+    assert _kvm.kvm_dpcpu_setcpu(kd, -1) == -1
+    assert _kvm.kvm_geterr(kd) == "kvm_dpcpu_setcpu: CPU -1 not found"
+    with pytest.raises(KvmError, match="^CPU -1 not found$"):
+        kd.dpcpu_addr(k.symbols["pcpu_entry_dpcpu_int"], -1)
+    with pytest.raises(KvmError, match="^CPU -1 not found$"):
+        kd.read_zpcpu(t.counters[0], 8, -1)
+
+
+# -- kvm_dpcpu_setcpu and DPCPU arithmetic ----------------------------------------
+
+
+def test_dpcpu_setcpu(amd64):
+    k, kd, t = amd64
+    assert kd.dpcpu_curcpu() == 0
+    assert _kvm.kvm_dpcpu_setcpu(kd, 2) == 0
+    assert kd.dpcpu_curcpu() == 2
+    sym = k.symbols["pcpu_entry_dpcpu_int"]
+    assert kd.dpcpu_addr(sym) == sym + t.dpcpu_off[2]
+    assert _kvm.kvm_dpcpu_setcpu(kd, 256) == -1
+    assert _kvm.kvm_geterr(kd) == "kvm_dpcpu_setcpu: CPU 256 too big"
+    assert _kvm.kvm_dpcpu_setcpu(kd, 7) == -1
+    assert _kvm.kvm_geterr(kd) == "kvm_dpcpu_setcpu: CPU 7 not found"
+    assert kd.dpcpu_curcpu() == 2
+    with pytest.raises(KvmError, match="^CPU 7 not found$"):
+        kd.dpcpu_setcpu(7)
+
+
+def test_dpcpu_setcpu_init_failure():
+    k, layout, t = build_kernel("amd64")
+    del k.symbols["__start_set_pcpu"]
+    kd = open_handle(k, layout)
+    assert _kvm.kvm_dpcpu_setcpu(kd, 0) == -1
+    assert _kvm.kvm_geterr(kd) == "kvm_dpcpu_setcpu: init failed"
+    with pytest.raises(KvmError, match="^unable to find __start_set_pcpu$"):
+        kd.dpcpu_setcpu(0)
+
+
+def test_dpcpu_addr_reads_every_cpus_copy(amd64):
+    k, kd, t = amd64
+    sym = k.symbols["pcpu_entry_dpcpu_int"]
+    for cpu in t.cpus:
+        addr = kd.dpcpu_addr(sym, cpu)
+        assert addr == sym + t.dpcpu_off[cpu]
+        assert struct.unpack("<I", k.read(addr, 4))[0] == t.dpcpu_int[cpu]
+        assert kd.dpcpu_off(cpu) == t.dpcpu_off[cpu]
+    assert kd.dpcpu_bounds() == (k.symbols["__start_set_pcpu"], k.symbols["__stop_set_pcpu"])
+
+
+def test_dpcpu_addr_outside_set_pcpu_names_the_address(amd64):
+    k, kd, t = amd64
+    addr = k.symbols["mp_ncpus"]
+    with pytest.raises(KvmError, match=f"^{addr:#x} is not a DPCPU variable"):
+        kd.dpcpu_addr(addr, 0)
+    with pytest.raises(KvmError, match="^CPU 5 not found$"):
+        kd.dpcpu_addr(k.symbols["pcpu_entry_dpcpu_int"], 5)
+
+
+def test_dpcpu_module_relocation(amd64):
+    k, kd, t = amd64
+    start, stop = kd.dpcpu_bounds()
+    image = 0x7F0000001000  # the module's own set_pcpu, where kgdb puts its symbols
+    modspace = start + 64  # where the kernel moved it
+    kd.dpcpu_set_modules([(image, image + 32, modspace)])
+    assert kd.dpcpu_addr(image + 8, 3) == modspace + 8 + t.dpcpu_off[3]
+    with pytest.raises(KvmError, match="not a DPCPU variable"):
+        kd.dpcpu_addr(image + 32, 3)
+    kd.dpcpu_set_modules([])
+    with pytest.raises(KvmError, match="not a DPCPU variable"):
+        kd.dpcpu_addr(image + 8, 3)
+
+
+# -- kvm_read_zpcpu and kvm_counter_u64_fetch --------------------------------------
+
+
+@pytest.mark.parametrize("shape", ["amd64", "amd64-12", "arm64", "freebsd11"])
+def test_difference_4_zpcpu_slot_on_every_kernel_shape(shape):
+    k, layout, t = build_kernel(shape)
+    kd = open_handle(k, layout)
+    for i, c in enumerate(t.counters):
+        for cpu in t.cpus:
+            raw = kd.read_zpcpu(c, 8, cpu)
+            assert struct.unpack("<Q", raw)[0] == t.slots[i][cpu]
+            assert _kvm.kvm_read_zpcpu(kd, c, 8, cpu) == raw
+        assert kd.counter_u64_fetch(c) == t.sums[i]
+        assert _kvm.kvm_counter_u64_fetch(kd, c) == t.sums[i]
+    rule = kd.zpcpu_stride()
+    expected = {
+        "amd64": ("pc_zpcpu_offset", 0),
+        "arm64": ("pc_zpcpu_offset", 0),
+        "amd64-12": ("PAGE_SIZE", PAGE),
+        "freebsd11": ("sizeof(struct pcpu)", 1152),
+    }[shape]
+    assert rule == expected
+
+
+@pytest.mark.parametrize("shape", ["arm64", "freebsd11"])
+def test_difference_4_libkvms_formula_is_wrong_there(shape):
+    """libkvm: base + sizeof(struct pcpu) * cpu (amd64 builds add __pcpu)."""
+    k, layout, t = build_kernel(shape)
+    c = t.counters[0]
+    stride = layout["pcpu_size"]
+    libkvm = sum(struct.unpack("<Q", k.read(c + stride * cpu, 8) or bytes(8))[0] for cpu in range(t.ncpus))
+    if shape == "freebsd11":
+        assert libkvm == t.sums[0]  # 11 is where libkvm's stride came from
+    else:
+        assert libkvm != t.sums[0]
+    assert open_handle(k, layout).counter_u64_fetch(c) == t.sums[0]
+
+
+def test_zpcpu_stride_override():
+    k, layout, t = build_kernel("amd64-12")
+    kd = open_handle(k, layout, zpcpu_stride=PAGE)
+    assert kd.zpcpu_stride() == ("zpcpu-stride setting", PAGE)
+    assert kd.counter_u64_fetch(t.counters[1]) == t.sums[1]
+
+
+def test_zpcpu_stride_unknown_is_an_error_not_a_guess():
+    k, layout, t = build_kernel("freebsd11")
+    del k.symbols["osreldate"]
+    kd = open_handle(k, layout)
+    with pytest.raises(KvmError, match="cannot tell the zpcpu stride.*zpcpu-stride"):
+        kd.counter_u64_fetch(t.counters[0])
+
+
+def test_difference_3_sparse_cpus_iterated_as_cpu_foreach():
+    # mp_maxid 7, CPUs 2 and 5 absent, mp_ncpus 5 (one more CPU disabled).
+    k, layout, t = build_kernel("amd64", maxid=7, absent=(2, 5), ncpus=5)
+    kd = open_handle(k, layout)
+    assert kd.cpus() == [0, 1, 3, 4, 6, 7]
+    assert kd.getncpus() == 5
+    # libkvm's loop: 0 .. mp_ncpus-1, absent CPU 2 included, 6 and 7 missed.
+    region = k.symbols["__pcpu"]
+    libkvm = sum(
+        struct.unpack("<Q", k.read(region + t.counters[0] + 4096 * cpu, 8))[0] for cpu in range(5)
+    ) % 2**64
+    assert libkvm != t.sums[0]
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]
+    assert kd.counter_u64_slots(t.counters[0]) == sorted(t.slots[0].items())
+    assert kd.getpcpu(2) is None and kd.getpcpu(6) is not None
+
+
+def test_present_cpus_without_all_cpus_fall_back_to_cpuid_to_pcpu():
+    k, layout, t = build_kernel("amd64", maxid=7, absent=(2, 5), all_cpus=False)
+    assert open_handle(k, layout).cpus() == [0, 1, 3, 4, 6, 7]
+
+
+def test_uniprocessor():
+    k, layout, t = build_kernel("amd64", maxid=0)
+    kd = open_handle(k, layout)
+    assert kd.cpus() == [0] and kd.getncpus() == 1
+    assert kd.counter_u64_fetch(t.counters[2]) == t.sums[2]
+
+
+def test_counter_sum_wraps_like_the_kernels_uint64(amd64):
+    k, kd, t = amd64
+    c = t.counters[0]
+    for cpu in t.cpus:
+        k.write_u64(kd.zpcpu_addr(c, cpu), 2**63 + cpu)
+    assert kd.counter_u64_fetch(c) == (4 * 2**63 + 6) % 2**64 == 6
+
+
+def test_difference_5_failed_read_in_a_sum_is_visible(amd64):
+    k, kd, t = amd64
+    c = t.counters[0]
+    bad = kd.zpcpu_addr(c, 3)
+    k.unreadable.add(bad)
+    assert _kvm.kvm_counter_u64_fetch(kd, c) == 0  # libkvm's answer...
+    assert f"{bad:#x}" in _kvm.kvm_geterr(kd)  # ...but kvm_geterr says why
+    with pytest.raises(KvmError, match=f"counter slot of CPU 3.*{bad:#x}") as e:
+        kd.counter_u64_fetch(c)
+    assert e.value.address == bad
+
+
+def test_counter_fetch_array_matches_single_sums_and_coalesces_pages(amd64):
+    k, kd, t = amd64
+    kd.counter_u64_fetch(t.counters[0])  # load the per-CPU offsets
+    k.reads.clear()
+    assert kd.counter_u64_fetch_array(t.counters) == t.sums
+    # All counters' slots on one CPU share a page: one read per CPU.
+    assert len(k.reads) == len(t.cpus)
+    assert kd.counter_u64_fetch_array([]) == []
+
+
+def test_counter_fetch_array_reversed_order(amd64):
+    k, kd, t = amd64
+    assert kd.counter_u64_fetch_array(t.counters[::-1]) == t.sums[::-1]
+
+
+# -- caches -----------------------------------------------------------------------
+
+
+def test_cached_tables_are_not_read_again(amd64):
+    k, kd, t = amd64
+    kd.counter_u64_fetch(t.counters[0])
+    k.reads.clear()
+    kd.counter_u64_fetch(t.counters[0])
+    assert len(k.reads) == len(t.cpus)  # only the slots
+    kd.clear_cache()
+    k.reads.clear()
+    kd.counter_u64_fetch(t.counters[0])
+    assert len(k.reads) > len(t.cpus)
+
+
+def test_difference_1_caches_belong_to_the_handle():
+    k1, l1, t1 = build_kernel("amd64", maxid=3, maxcpus=256)
+    k2, l2, t2 = build_kernel("arm64", maxid=1, maxcpus=1024)
+    kd1, kd2 = open_handle(k1, l1), open_handle(k2, l2)
+    assert (kd1.getmaxcpu(), kd2.getmaxcpu()) == (256, 1024)  # libkvm: 256 twice
+    assert (kd1.cpus(), kd2.cpus()) == ([0, 1, 2, 3], [0, 1])
+    # A NULL handle still clears every handle's cache, as in libkvm.
+    k1.write_u32(k1.symbols["mp_ncpus"], 3)
+    k2.write_u32(k2.symbols["mp_ncpus"], 1)
+    assert (kd1.getncpus(), kd2.getncpus()) == (4, 2)  # cached
+    assert _kvm.kvm_getmaxcpu(None) == 0
+    assert (kd1.getncpus(), kd2.getncpus()) == (3, 1)
+    assert _kvm.kvm_getpcpu(None, 0) is None
+
+
+@pytest.mark.parametrize("value", [0, -5, 2**31 - 1, 100000])
+def test_difference_6_corrupt_mp_maxcpus_is_an_error(value):
+    k, layout, t = build_kernel("amd64")
+    k.write_u32(k.symbols["mp_maxcpus"], value)
+    kd = open_handle(k, layout)
+    with pytest.raises(KvmError, match=f"^mp_maxcpus is {value}: not a CPU count"):
+        kd.cpus()
+    assert _kvm.kvm_getmaxcpu(kd) == -1
+
+
+def test_difference_6_corrupt_mp_maxid_is_an_error():
+    k, layout, t = build_kernel("amd64")
+    k.write_u32(k.symbols["mp_maxid"], 256)
+    with pytest.raises(KvmError, match="^mp_maxid is 256, beyond mp_maxcpus 256"):
+        open_handle(k, layout).cpus()
+
+
+# -- the binding ------------------------------------------------------------------
+
+
+def test_callback_exceptions_travel_unchanged(amd64):
+    k, layout, t = build_kernel("amd64")
+
+    class Boom(Exception):
+        pass
+
+    def read(addr, size):
+        raise Boom(f"at {addr:#x}")
+
+    kd = _kvm.Kvm(k.lookup, read, **layout)
+    with pytest.raises(Boom):
+        kd.cpus()
+    kd = _kvm.Kvm(k.lookup, lambda a, s: b"x", **layout)
+    with pytest.raises(ValueError, match=r"returned 1 bytes"):
+        kd.cpus()
+
+
+def test_keyboard_interrupt_stops_a_loop():
+    k, layout, t = build_kernel("amd64", maxid=63, maxcpus=64)
+    kd = open_handle(k, layout)
+    kd.cpus()
+    calls = []
+
+    def read(addr, size):
+        calls.append(addr)
+        if len(calls) == 3:
+            _thread.interrupt_main()  # as Ctrl-C does
+        return k.read(addr, size)
+
+    kd = _kvm.Kvm(k.lookup, read, **layout)
+    with pytest.raises(KeyboardInterrupt):
+        kd.counter_u64_fetch(t.counters[0])
+    assert len(calls) < 10
+
+
+def test_bad_arguments_raise_python_errors(amd64):
+    k, kd, t = amd64
+    with pytest.raises(ValueError):
+        kd.dpcpu_addr(-1, 0)
+    with pytest.raises(TypeError):
+        kd.getpcpu("2")
+    with pytest.raises(TypeError):
+        _kvm.kvm_getmaxcpu(42)
+    with pytest.raises(TypeError):
+        _kvm.Kvm(1, 2, pcpu_size=4096, pcpu_fields={})
+    with pytest.raises(KvmError, match="pointer size 3"):
+        _kvm.Kvm(k.lookup, k.read, pcpu_size=4096, pcpu_fields={}, pointer_size=3)
