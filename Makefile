@@ -17,12 +17,15 @@ CORE_SRCS = $(sort $(wildcard native/kp_*.c)) native/kvm_compat.c
 CORE_OBJS = $(CORE_SRCS:native/%.c=build/native/%.o)
 EXT_SRCS = $(CORE_SRCS) native/py_kvm.c $(wildcard native/*.h)
 
-DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make
+DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make \
+	clang libclang-rt-14-dev
 
 VMCORE_DIR = build/vmcores/amd64
 PYTEST_ARGS ?= -q
 
-.PHONY: all deps lib ext vmcore demo test install clean
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps lib ext vmcore demo test test-asan fuzz install clean
 
 all: lib ext
 
@@ -66,6 +69,32 @@ demo: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) -m pytest $(PYTEST_ARGS) tests
+
+# The suite again with the extension under AddressSanitizer and UBSan.
+# Python and GDB are not instrumented: the runtimes are preloaded, leaks are
+# left to the fuzzer's LeakSanitizer (CPython keeps memory at exit).
+ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+test-asan: deps
+	@mkdir -p build
+	CFLAGS="$(ASAN_FLAGS) -O1 -g" LDFLAGS="$(ASAN_FLAGS)" \
+		$(PYTHON) setup.py -q build_ext --inplace --force --build-temp build/asan
+	@rm -f build/ext.stamp
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(PYTHON) -m pytest $(PYTEST_ARGS) tests; \
+	status=$$?; rm -f gdb/kgdb_pcpu/_kvm*.so; exit $$status
+
+# libFuzzer on the core, targets made of fuzz input (tests/fuzz/fuzz_kvm.c),
+# with ASan, UBSan and LeakSanitizer.  The corpus grows in build/fuzz-corpus.
+build/fuzz_kvm: tests/fuzz/fuzz_kvm.c $(CORE_SRCS) $(wildcard native/*.h)
+	@mkdir -p build
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Inative -o $@ $(CORE_SRCS) tests/fuzz/fuzz_kvm.c -lelf -ldw
+fuzz: deps
+	@$(MAKE) --no-print-directory build/fuzz_kvm
+	@mkdir -p build/fuzz-corpus
+	$(PYTHON) tests/fuzz/make_seed.py build/fuzz-corpus
+	./build/fuzz_kvm -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz-corpus
 
 install: deps
 	@$(MAKE) --no-print-directory all

@@ -19,6 +19,7 @@ setup(
             "kgdb_pcpu._kvm",
             sources=SOURCES,
             include_dirs=["native"],
+            libraries=["elf", "dw"],
             extra_compile_args=["-Wall", "-Wextra", "-Werror", "-std=gnu11"],
         )
     ],

@@ -95,3 +95,15 @@ kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count, uint64_t *ptrs,
 	free(raw);
 	return (err);
 }
+
+struct kp_error *
+kp_lookup_symbol(kvm_t *kd, const char *name, uint64_t *ret)
+{
+	return (kp_lookup(kd, name, ret));
+}
+
+struct kp_error *
+kp_read_memory(kvm_t *kd, uint64_t addr, void *buf, size_t size)
+{
+	return (kp_read(kd, addr, buf, size, "memory"));
+}

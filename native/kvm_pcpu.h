@@ -78,6 +78,11 @@ struct kp_reloc {
 struct kp_error *kp_open(const struct kp_target *target, kvm_t **ret);
 /* Close a handle; NULL is accepted. */
 void kp_close(kvm_t *kd);
+/* The address of a symbol, through the target. */
+struct kp_error *kp_lookup_symbol(kvm_t *kd, const char *name, uint64_t *ret);
+/* Read size bytes of target memory at addr. */
+struct kp_error *kp_read_memory(kvm_t *kd, uint64_t addr, void *buf,
+    size_t size);
 /* Drop every cached value of kd (NULL: of every open handle). */
 void kp_clear_cache(kvm_t *kd);
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kp_elf.h"
 #include "kvm_pcpu.h"
 
 static PyObject *KvmError;
@@ -26,6 +27,7 @@ typedef struct {
 	PyObject *lookup;
 	PyObject *read;
 	Py_ssize_t pcpu_size;
+	struct kp_elf *elf;	/* the ELF target, for open_elf() handles */
 } KvmObject;
 
 static PyTypeObject Kvm_Type;
@@ -230,6 +232,11 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 	target.layout.big_endian = strcmp(byteorder, "big") == 0;
 	target.layout.zpcpu_stride = stride;
 
+	if (self->elf != NULL) {
+		PyErr_SetString(PyExc_TypeError,
+		    "Kvm: an open_elf() handle cannot be re-initialised");
+		return (-1);
+	}
 	kp_close(self->kd);
 	self->kd = NULL;
 	err = kp_open(&target, &self->kd);
@@ -264,6 +271,7 @@ Kvm_dealloc(KvmObject *self)
 {
 	PyObject_GC_UnTrack(self);
 	kp_close(self->kd);
+	kp_elf_close(self->elf);
 	Kvm_clear(self);
 	Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -720,7 +728,114 @@ Kvm_clear_cache(KvmObject *self, PyObject *Py_UNUSED(unused))
 	Py_RETURN_NONE;
 }
 
+static PyObject *
+Kvm_pcpu_members(KvmObject *self, PyObject *Py_UNUSED(unused))
+{
+	static const char *const kinds[] = {
+		[KP_MEMBER_INT] = "int",
+		[KP_MEMBER_UINT] = "uint",
+		[KP_MEMBER_POINTER] = "pointer",
+		[KP_MEMBER_ARRAY] = "array",
+		[KP_MEMBER_STRUCT] = "struct",
+	};
+	const struct kp_member *m;
+	PyObject *list, *item;
+	size_t i, n;
+
+	if (self->elf == NULL) {
+		PyErr_SetString(PyExc_TypeError, "pcpu_members: only an "
+		    "open_elf() handle reads the kernel's DWARF itself");
+		return (NULL);
+	}
+	m = kp_elf_pcpu_members(self->elf, &n);
+	list = PyList_New((Py_ssize_t)n);
+	for (i = 0; list != NULL && i < n; i++) {
+		item = Py_BuildValue("sKKssK", m[i].name,
+		    (unsigned long long)m[i].offset,
+		    (unsigned long long)m[i].size, kinds[m[i].kind],
+		    kinds[m[i].elem_kind], (unsigned long long)m[i].elem_size);
+		if (item == NULL)
+			Py_CLEAR(list);
+		else
+			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
+	return (list);
+}
+
+static PyObject *
+Kvm_lookup(KvmObject *self, PyObject *args)
+{
+	struct kp_error *err;
+	const char *name;
+	uint64_t addr;
+	kvm_t *kd;
+
+	if (!PyArg_ParseTuple(args, "s:lookup", &name))
+		return (NULL);
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if ((err = kp_lookup_symbol(kd, name, &addr)) != NULL)
+		return (set_kp_error(err));
+	return (PyLong_FromUnsignedLongLong(addr));
+}
+
+static PyObject *
+Kvm_symbol_size(KvmObject *self, PyObject *args)
+{
+	struct kp_error *err;
+	const char *name;
+	uint64_t addr, size;
+
+	if (!PyArg_ParseTuple(args, "s:symbol_size", &name))
+		return (NULL);
+	if (self->elf == NULL) {
+		PyErr_SetString(PyExc_TypeError, "symbol_size: only an "
+		    "open_elf() handle reads the kernel's symbol table itself");
+		return (NULL);
+	}
+	if ((err = kp_elf_symbol(self->elf, name, &addr, &size)) != NULL)
+		return (set_kp_error(err));
+	return (PyLong_FromUnsignedLongLong(size));
+}
+
+static PyObject *
+Kvm_read(KvmObject *self, PyObject *args)
+{
+	struct kp_error *err;
+	PyObject *bytes;
+	uint64_t addr;
+	Py_ssize_t size;
+	kvm_t *kd;
+
+	if (!PyArg_ParseTuple(args, "O&n:read", addr_converter, &addr, &size))
+		return (NULL);
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if (size < 0) {
+		PyErr_SetString(PyExc_ValueError, "read: negative size");
+		return (NULL);
+	}
+	bytes = PyBytes_FromStringAndSize(NULL, size);
+	if (bytes == NULL)
+		return (NULL);
+	err = kp_read_memory(kd, addr, PyBytes_AS_STRING(bytes), (size_t)size);
+	if (err != NULL) {
+		Py_DECREF(bytes);
+		return (set_kp_error(err));
+	}
+	return (bytes);
+}
+
 static PyMethodDef Kvm_methods[] = {
+	{ "lookup", (PyCFunction)Kvm_lookup, METH_VARARGS,
+	  "lookup(name) -> the symbol's address; KvmError if there is none" },
+	{ "symbol_size", (PyCFunction)Kvm_symbol_size, METH_VARARGS,
+	  "symbol_size(name) -> the symbol's st_size (open_elf() handles)" },
+	{ "read", (PyCFunction)Kvm_read, METH_VARARGS,
+	  "read(addr, size) -> bytes of target memory" },
+	{ "pcpu_members", (PyCFunction)Kvm_pcpu_members, METH_NOARGS,
+	  "pcpu_members() -> [(name, offset, size, kind, elem_kind, "
+	  "elem_size), ...] of struct pcpu, from DWARF (open_elf() handles)" },
 	{ "getmaxcpu", (PyCFunction)Kvm_getmaxcpu, METH_NOARGS,
 	  "getmaxcpu() -> int: mp_maxcpus (MAXCPU)" },
 	{ "getncpus", (PyCFunction)Kvm_getncpus, METH_NOARGS,
@@ -935,7 +1050,53 @@ py_kvm_geterr(PyObject *Py_UNUSED(mod), PyObject *args)
 	    "replace"));
 }
 
+static PyObject *
+py_open_elf(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
+{
+	static char *keywords[] = { "kernel_path", "core_path",
+	    "zpcpu_stride", NULL };
+	unsigned long long stride = 0;
+	struct kp_target target;
+	struct kp_error *err;
+	PyObject *kpath, *cpath;
+	KvmObject *self;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&|$K:open_elf",
+	    keywords, PyUnicode_FSConverter, &kpath, PyUnicode_FSConverter,
+	    &cpath, &stride))
+		return (NULL);
+	self = (KvmObject *)Kvm_Type.tp_alloc(&Kvm_Type, 0);
+	if (self == NULL)
+		goto fail;
+	err = kp_elf_open(PyBytes_AS_STRING(kpath), PyBytes_AS_STRING(cpath),
+	    &self->elf);
+	if (err != NULL) {
+		set_kp_error(err);
+		goto fail;
+	}
+	kp_elf_target(self->elf, &target);
+	target.interrupted = py_target_interrupted;
+	target.layout.zpcpu_stride = stride;
+	self->pcpu_size = (Py_ssize_t)target.layout.pcpu_size;
+	if ((err = kp_open(&target, &self->kd)) != NULL) {
+		set_kp_error(err);
+		goto fail;
+	}
+	Py_DECREF(kpath);
+	Py_DECREF(cpath);
+	return ((PyObject *)self);
+fail:
+	Py_XDECREF(self);
+	Py_DECREF(kpath);
+	Py_DECREF(cpath);
+	return (NULL);
+}
+
 static PyMethodDef module_methods[] = {
+	{ "open_elf", (PyCFunction)(void (*)(void))py_open_elf,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "open_elf(kernel_path, core_path, *, zpcpu_stride=0) -> Kvm on a "
+	  "kernel ELF file and an ELF core file, without GDB" },
 	{ "kvm_getmaxcpu", py_kvm_getmaxcpu, METH_VARARGS,
 	  "kvm_getmaxcpu(kd) -> mp_maxcpus, -1 on error; kd None clears "
 	  "every handle's cache and returns 0" },

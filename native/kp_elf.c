@@ -1,0 +1,369 @@
+/*
+ * The ELF target: symbols and read-only sections from the kernel ELF file,
+ * memory from the PT_LOAD segments of an ELF core file (libelf), layout from
+ * the kernel's DWARF (kp_dwarf.c).  As libkvm reads a vmcore with
+ * "-N kernel -M core", without a debugger.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kp_dwarf.h"
+
+/* A range of target memory backed by a file. */
+struct kp_elf_seg {
+	uint64_t vaddr;
+	uint64_t size;
+	off_t offset;
+	int fd;
+};
+
+struct kp_elf_sym {
+	const char *name;	/* in the kernel's string table */
+	uint64_t value;
+	uint64_t size;
+	bool global;
+};
+
+struct kp_elf {
+	int kernel_fd;
+	int core_fd;
+	Elf *kernel;
+	Elf *core;
+	struct kp_elf_sym *syms;	/* sorted by name, globals first */
+	size_t nsyms;
+	struct kp_elf_seg *segs;	/* core segments first, then kernel's */
+	size_t nsegs;
+	struct kp_layout layout;
+	struct kp_member *members;	/* struct pcpu */
+	size_t nmembers;
+};
+
+static struct kp_error *
+kp_elf_open_file(const char *path, const char *role, Elf_Kind kind,
+    int *fdp, Elf **elfp)
+{
+	Elf *e;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return (kp_error_format(KP_ERR_INVALID, "%s file %s: %s", role,
+		    path, strerror(errno)));
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (e == NULL || elf_kind(e) != kind) {
+		if (e != NULL)
+			elf_end(e);
+		close(fd);
+		return (kp_error_format(KP_ERR_INVALID,
+		    "%s file %s is not an ELF file", role, path));
+	}
+	*fdp = fd;
+	*elfp = e;
+	return (NULL);
+}
+
+static int
+kp_elf_sym_cmp(const void *a, const void *b)
+{
+	const struct kp_elf_sym *x = a, *y = b;
+	int c;
+
+	c = strcmp(x->name, y->name);
+	if (c != 0)
+		return (c);
+	return ((int)y->global - (int)x->global);
+}
+
+/* Read the kernel's .symtab: every defined symbol with a name. */
+static struct kp_error *
+kp_elf_load_symbols(struct kp_elf *elf, const char *path)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+	GElf_Sym sym;
+	Elf_Data *data;
+	const char *name;
+	size_t i, n;
+
+	while ((scn = elf_nextscn(elf->kernel, scn)) != NULL) {
+		if (gelf_getshdr(scn, &shdr) != NULL &&
+		    shdr.sh_type == SHT_SYMTAB)
+			break;
+	}
+	if (scn == NULL || shdr.sh_entsize == 0 ||
+	    (data = elf_getdata(scn, NULL)) == NULL)
+		return (kp_error_format(KP_ERR_LOOKUP,
+		    "kernel file %s has no symbol table", path));
+	n = shdr.sh_size / shdr.sh_entsize;
+	elf->syms = calloc(n ? n : 1, sizeof(*elf->syms));
+	if (elf->syms == NULL)
+		return (&kp_enomem);
+	for (i = 0; i < n; i++) {
+		if (gelf_getsym(data, (int)i, &sym) == NULL ||
+		    sym.st_shndx == SHN_UNDEF)
+			continue;
+		name = elf_strptr(elf->kernel, shdr.sh_link, sym.st_name);
+		if (name == NULL || name[0] == '\0')
+			continue;
+		elf->syms[elf->nsyms].name = name;
+		elf->syms[elf->nsyms].value = sym.st_value;
+		elf->syms[elf->nsyms].size = sym.st_size;
+		elf->syms[elf->nsyms].global =
+		    GELF_ST_BIND(sym.st_info) != STB_LOCAL;
+		elf->nsyms++;
+	}
+	qsort(elf->syms, elf->nsyms, sizeof(*elf->syms), kp_elf_sym_cmp);
+	return (NULL);
+}
+
+static struct kp_error *
+kp_elf_add_segment(struct kp_elf *elf, uint64_t vaddr, uint64_t size,
+    off_t offset, int fd)
+{
+	struct kp_elf_seg *grown;
+
+	grown = realloc(elf->segs, (elf->nsegs + 1) * sizeof(*elf->segs));
+	if (grown == NULL)
+		return (&kp_enomem);
+	elf->segs = grown;
+	elf->segs[elf->nsegs++] = (struct kp_elf_seg){ vaddr, size, offset,
+	    fd };
+	return (NULL);
+}
+
+/*
+ * The file-backed part of each PT_LOAD.  A core whose segments run past its
+ * end was cut short: say so at once rather than fail reads later.
+ */
+static struct kp_error *
+kp_elf_load_segments(struct kp_elf *elf, Elf *e, int fd, const char *role,
+    const char *path)
+{
+	struct kp_error *err;
+	struct stat st;
+	GElf_Phdr ph;
+	size_t i, n;
+
+	if (fstat(fd, &st) != 0 || elf_getphdrnum(e, &n) != 0)
+		return (kp_error_format(KP_ERR_INVALID,
+		    "%s file %s: cannot read its program headers", role, path));
+	for (i = 0; i < n; i++) {
+		if (gelf_getphdr(e, (int)i, &ph) == NULL ||
+		    ph.p_type != PT_LOAD || ph.p_filesz == 0)
+			continue;
+		if (ph.p_offset + ph.p_filesz > (uint64_t)st.st_size)
+			return (kp_error_format(KP_ERR_CORRUPT,
+			    "%s file %s is cut short: the segment at 0x%jx "
+			    "needs %ju bytes, the file has %ju", role, path,
+			    (uintmax_t)ph.p_vaddr,
+			    (uintmax_t)(ph.p_offset + ph.p_filesz),
+			    (uintmax_t)st.st_size));
+		err = kp_elf_add_segment(elf, ph.p_vaddr, ph.p_filesz,
+		    (off_t)ph.p_offset, fd);
+		if (err != NULL)
+			return (err);
+	}
+	return (NULL);
+}
+
+static struct kp_error *
+kp_elf_load_layout(struct kp_elf *elf)
+{
+	struct kp_error *err;
+	size_t i;
+
+	elf->layout.pointer_size =
+	    gelf_getclass(elf->kernel) == ELFCLASS32 ? 4 : 8;
+	elf->layout.big_endian =
+	    elf_getident(elf->kernel, NULL)[EI_DATA] == ELFDATA2MSB;
+	elf->layout.page_size = 4096;
+	elf->layout.pc_zpcpu_offset = -1;
+	err = kp_dwarf_struct(elf->kernel, "pcpu", &elf->layout.pcpu_size,
+	    &elf->members, &elf->nmembers);
+	if (err != NULL)
+		return (err);
+	for (i = 0; i < elf->nmembers; i++) {
+		if (strcmp(elf->members[i].name, "pc_zpcpu_offset") == 0)
+			elf->layout.pc_zpcpu_offset =
+			    (int64_t)elf->members[i].offset;
+	}
+	return (NULL);
+}
+
+static struct kp_error *
+kp_elf_load(struct kp_elf *elf, const char *kernel_path,
+    const char *core_path)
+{
+	struct kp_error *err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return (kp_error_format(KP_ERR_INVALID, "libelf is too old"));
+	err = kp_elf_open_file(kernel_path, "kernel", ELF_K_ELF,
+	    &elf->kernel_fd, &elf->kernel);
+	if (err == NULL)
+		err = kp_elf_open_file(core_path, "core", ELF_K_ELF,
+		    &elf->core_fd, &elf->core);
+	if (err == NULL && gelf_getclass(elf->core) !=
+	    gelf_getclass(elf->kernel))
+		err = kp_error_format(KP_ERR_INVALID,
+		    "core file %s and kernel file %s are of different classes",
+		    core_path, kernel_path);
+	if (err == NULL)
+		err = kp_elf_load_symbols(elf, kernel_path);
+	/* The core's memory first; the kernel file's for what it lacks (text). */
+	if (err == NULL)
+		err = kp_elf_load_segments(elf, elf->core, elf->core_fd, "core",
+		    core_path);
+	if (err == NULL)
+		err = kp_elf_load_segments(elf, elf->kernel, elf->kernel_fd,
+		    "kernel", kernel_path);
+	if (err == NULL)
+		err = kp_elf_load_layout(elf);
+	return (err);
+}
+
+struct kp_error *
+kp_elf_open(const char *kernel_path, const char *core_path,
+    struct kp_elf **ret)
+{
+	struct kp_error *err;
+	struct kp_elf *elf;
+
+	elf = calloc(1, sizeof(*elf));
+	if (elf == NULL)
+		return (&kp_enomem);
+	elf->kernel_fd = elf->core_fd = -1;
+	err = kp_elf_load(elf, kernel_path, core_path);
+	if (err != NULL) {
+		kp_elf_close(elf);
+		return (err);
+	}
+	*ret = elf;
+	return (NULL);
+}
+
+void
+kp_elf_close(struct kp_elf *elf)
+{
+	if (elf == NULL)
+		return;
+	kp_dwarf_members_free(elf->members, elf->nmembers);
+	free(elf->syms);
+	free(elf->segs);
+	if (elf->core != NULL)
+		elf_end(elf->core);
+	if (elf->kernel != NULL)
+		elf_end(elf->kernel);
+	if (elf->core_fd >= 0)
+		close(elf->core_fd);
+	if (elf->kernel_fd >= 0)
+		close(elf->kernel_fd);
+	free(elf);
+}
+
+/* The first entry of name: its global definition if it has one. */
+static const struct kp_elf_sym *
+kp_elf_find_symbol(struct kp_elf *elf, const char *name)
+{
+	size_t lo = 0, hi = elf->nsyms, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(elf->syms[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == elf->nsyms || strcmp(elf->syms[lo].name, name) != 0)
+		return (NULL);
+	return (&elf->syms[lo]);
+}
+
+static int
+kp_elf_lookup(void *arg, const char *name, uint64_t *addrp)
+{
+	const struct kp_elf_sym *sym;
+
+	sym = kp_elf_find_symbol(arg, name);
+	if (sym == NULL)
+		return (KP_TARGET_MISSING);
+	*addrp = sym->value;
+	return (KP_TARGET_OK);
+}
+
+struct kp_error *
+kp_elf_symbol(struct kp_elf *elf, const char *name, uint64_t *addr,
+    uint64_t *size)
+{
+	const struct kp_elf_sym *sym;
+
+	sym = kp_elf_find_symbol(elf, name);
+	if (sym == NULL)
+		return (kp_error_format(KP_ERR_LOOKUP, "no symbol %s in the "
+		    "kernel", name));
+	*addr = sym->value;
+	*size = sym->size;
+	return (NULL);
+}
+
+static const struct kp_elf_seg *
+kp_elf_segment(struct kp_elf *elf, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < elf->nsegs; i++) {
+		if (addr >= elf->segs[i].vaddr &&
+		    addr - elf->segs[i].vaddr < elf->segs[i].size)
+			return (&elf->segs[i]);
+	}
+	return (NULL);
+}
+
+static int
+kp_elf_read(void *arg, uint64_t addr, void *buf, size_t size)
+{
+	struct kp_elf *elf = arg;
+	const struct kp_elf_seg *seg;
+	unsigned char *p = buf;
+	uint64_t n;
+	ssize_t got;
+
+	while (size > 0) {
+		seg = kp_elf_segment(elf, addr);
+		if (seg == NULL)
+			return (KP_TARGET_FAULT);
+		n = seg->vaddr + seg->size - addr;
+		if (n > size)
+			n = size;
+		got = pread(seg->fd, p, n, seg->offset +
+		    (off_t)(addr - seg->vaddr));
+		if (got != (ssize_t)n)
+			return (KP_TARGET_FAULT);
+		p += n;
+		addr += n;
+		size -= n;
+	}
+	return (KP_TARGET_OK);
+}
+
+void
+kp_elf_target(struct kp_elf *elf, struct kp_target *target)
+{
+	memset(target, 0, sizeof(*target));
+	target->lookup = kp_elf_lookup;
+	target->read = kp_elf_read;
+	target->arg = elf;
+	target->layout = elf->layout;
+}
+
+const struct kp_member *
+kp_elf_pcpu_members(struct kp_elf *elf, size_t *count)
+{
+	*count = elf->nmembers;
+	return (elf->members);
+}

@@ -1,0 +1,51 @@
+/*
+ * The ELF target: a kernel ELF file (symbol table, sections, DWARF) plus an
+ * ELF core file (PT_LOAD segments at virtual addresses, as gcore or a
+ * FreeBSD minidump converter writes them).  Needs no GDB.
+ */
+#ifndef KP_ELF_H
+#define KP_ELF_H
+
+#include "kvm_pcpu.h"
+
+struct kp_elf;
+
+/* What a struct member looks like, enough to print it (kp_dwarf.c). */
+enum kp_member_kind {
+	KP_MEMBER_INT,		/* signed integer, char, enum with negatives */
+	KP_MEMBER_UINT,		/* unsigned integer, bool, enum */
+	KP_MEMBER_POINTER,
+	KP_MEMBER_ARRAY,	/* elem_kind/elem_size describe one element */
+	KP_MEMBER_STRUCT,	/* struct, union, anything else */
+};
+
+struct kp_member {
+	char *name;		/* owned by the kp_elf */
+	uint64_t offset;
+	uint64_t size;
+	enum kp_member_kind kind;
+	enum kp_member_kind elem_kind;	/* KP_MEMBER_ARRAY only */
+	uint64_t elem_size;
+};
+
+/*
+ * Open kernel_path and core_path.  Fails with one line naming the file and
+ * what is wrong with it (missing, not ELF, no symbols, cut short, no
+ * struct pcpu in the debug info).  Free with kp_elf_close().
+ */
+struct kp_error *kp_elf_open(const char *kernel_path, const char *core_path,
+    struct kp_elf **ret);
+void kp_elf_close(struct kp_elf *elf);
+
+/* Fill *target with the ELF target's hooks and layout (arg is elf). */
+void kp_elf_target(struct kp_elf *elf, struct kp_target *target);
+
+/* A kernel symbol's address and size (st_size); KP_ERR_LOOKUP if none. */
+struct kp_error *kp_elf_symbol(struct kp_elf *elf, const char *name,
+    uint64_t *addr, uint64_t *size);
+
+/* The members of struct pcpu, in order; valid while elf is open. */
+const struct kp_member *kp_elf_pcpu_members(struct kp_elf *elf,
+    size_t *count);
+
+#endif /* !KP_ELF_H */
