@@ -3,9 +3,7 @@
  *
  * DPCPU_DEFINE(t, x) puts pcpu_entry_x in the section set_pcpu, which is only
  * a template: CPU n's copy is at &pcpu_entry_x + dpcpu_off[n].  A module's
- * variables live in the module's own set_pcpu, which the kernel copied into
- * modspace (dpcpu_alloc()), so they are first relocated to that copy; see
- * sys/kern/link_elf.c and link_elf_obj.c.
+ * variables are first relocated to the module's copy in modspace (kp_set.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@ kp_dpcpu_clear(kvm_t *kd)
 	free(kd->dpcpu_off);
 	kd->dpcpu_off = NULL;
 	kd->dpcpu_loaded = false;
+	kp_set_clear(&kd->dpcpu_set);
 }
 
 static struct kp_error *
@@ -30,17 +29,9 @@ kp_dpcpu_load_tables(kvm_t *kd)
 	err = kp_cpus_load(kd);
 	if (err != NULL)
 		return (err);
-	err = kp_lookup(kd, "__start_set_pcpu", &kd->dpcpu_start);
+	err = kp_set_load(kd, &kd->dpcpu_set);
 	if (err != NULL)
 		return (err);
-	err = kp_lookup(kd, "__stop_set_pcpu", &kd->dpcpu_stop);
-	if (err != NULL)
-		return (err);
-	if (kd->dpcpu_stop <= kd->dpcpu_start)
-		return (kp_error_format(KP_ERR_CORRUPT,
-		    "__stop_set_pcpu (0x%jx) is not above __start_set_pcpu "
-		    "(0x%jx)", (uintmax_t)kd->dpcpu_stop,
-		    (uintmax_t)kd->dpcpu_start));
 	err = kp_lookup(kd, "dpcpu_off", &addr);
 	if (err != NULL)
 		return (err);
@@ -75,8 +66,8 @@ kp_dpcpu_bounds(kvm_t *kd, uint64_t *start, uint64_t *stop)
 	err = kp_dpcpu_load(kd);
 	if (err != NULL)
 		return (err);
-	*start = kd->dpcpu_start;
-	*stop = kd->dpcpu_stop;
+	*start = kd->dpcpu_set.start;
+	*stop = kd->dpcpu_set.stop;
 	return (NULL);
 }
 
@@ -120,52 +111,7 @@ kp_dpcpu_curcpu(kvm_t *kd)
 struct kp_error *
 kp_dpcpu_set_modules(kvm_t *kd, const struct kp_reloc *mods, size_t count)
 {
-	struct kp_reloc *copy = NULL;
-	size_t i;
-
-	for (i = 0; i < count; i++) {
-		if (mods[i].stop < mods[i].start)
-			return (kp_error_format(KP_ERR_INVALID,
-			    "module set_pcpu 0x%jx-0x%jx is reversed",
-			    (uintmax_t)mods[i].start, (uintmax_t)mods[i].stop));
-	}
-	if (count > 0) {
-		copy = calloc(count, sizeof(*copy));
-		if (copy == NULL)
-			return (&kp_enomem);
-		memcpy(copy, mods, count * sizeof(*copy));
-	}
-	free(kd->dpcpu_mods);
-	kd->dpcpu_mods = copy;
-	kd->dpcpu_nmods = count;
-	return (NULL);
-}
-
-/*
- * The template address of the DPCPU object at addr: itself for the kernel's
- * own set_pcpu, relocated into modspace for a module's.
- */
-static struct kp_error *
-kp_dpcpu_template(kvm_t *kd, uint64_t addr, uint64_t *ret)
-{
-	const struct kp_reloc *m;
-	size_t i;
-
-	if (addr >= kd->dpcpu_start && addr < kd->dpcpu_stop) {
-		*ret = addr;
-		return (NULL);
-	}
-	for (i = 0; i < kd->dpcpu_nmods; i++) {
-		m = &kd->dpcpu_mods[i];
-		if (addr >= m->start && addr < m->stop) {
-			*ret = addr - m->start + m->base;
-			return (NULL);
-		}
-	}
-	return (kp_error_format(KP_ERR_INVALID,
-	    "0x%jx is not a DPCPU variable (outside set_pcpu 0x%jx-0x%jx)",
-	    (uintmax_t)addr, (uintmax_t)kd->dpcpu_start,
-	    (uintmax_t)kd->dpcpu_stop));
+	return (kp_set_modules(&kd->dpcpu_set, mods, count));
 }
 
 struct kp_error *
@@ -177,7 +123,7 @@ kp_dpcpu_addr(kvm_t *kd, uint64_t addr, int cpu, uint64_t *ret)
 	err = kp_dpcpu_load(kd);
 	if (err != NULL)
 		return (err);
-	err = kp_dpcpu_template(kd, addr, &tmpl);
+	err = kp_set_template(&kd->dpcpu_set, "DPCPU", addr, &tmpl);
 	if (err != NULL)
 		return (err);
 	err = kp_dpcpu_off(kd, cpu, &off);

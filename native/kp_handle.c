@@ -40,6 +40,8 @@ kp_open(const struct kp_target *target, kvm_t **ret)
 	if (kd == NULL)
 		return (&kp_enomem);
 	kd->target = *target;
+	kd->dpcpu_set.name = "set_pcpu";
+	kd->vnet_set.name = "set_vnet";
 	kd->all_next = kp_all_handles;
 	if (kp_all_handles != NULL)
 		kp_all_handles->all_prevp = &kd->all_next;
@@ -54,6 +56,7 @@ kp_clear_one(kvm_t *kd)
 {
 	kp_zpcpu_clear(kd);
 	kp_dpcpu_clear(kd);
+	kp_set_clear(&kd->vnet_set);
 	kp_cpus_clear(kd);
 }
 
@@ -74,7 +77,8 @@ kp_close(kvm_t *kd)
 	if (kd == NULL)
 		return;
 	kp_clear_one(kd);
-	free(kd->dpcpu_mods);
+	kp_set_free(&kd->dpcpu_set);
+	kp_set_free(&kd->vnet_set);
 	*kd->all_prevp = kd->all_next;
 	if (kd->all_next != NULL)
 		kd->all_next->all_prevp = kd->all_prevp;

@@ -18,6 +18,16 @@
  */
 #define	KP_MAXCPU_LIMIT		65536
 
+/* A linker set of templates: set_pcpu or set_vnet (kp_set.c). */
+struct kp_set {
+	const char *name;		/* "set_pcpu" */
+	bool loaded;
+	uint64_t start;			/* __start_<name> */
+	uint64_t stop;			/* __stop_<name> */
+	struct kp_reloc *mods;		/* loaded modules' own sets; not a cache */
+	size_t nmods;
+};
+
 struct __kvm {
 	struct kp_target target;
 	struct __kvm *all_next;		/* every open handle, for kvm_getmaxcpu(NULL) */
@@ -36,12 +46,12 @@ struct __kvm {
 
 	/* DPCPU state (prefix as libkvm's dpcpu_*). */
 	bool dpcpu_loaded;
-	uint64_t dpcpu_start;		/* __start_set_pcpu */
-	uint64_t dpcpu_stop;		/* __stop_set_pcpu */
+	struct kp_set dpcpu_set;	/* set_pcpu */
 	uint64_t *dpcpu_off;		/* dpcpu_off[0 .. maxcpus-1] */
 	int dpcpu_curcpu;		/* not a cache: survives clearing */
-	struct kp_reloc *dpcpu_mods;
-	size_t dpcpu_nmods;
+
+	/* VNET state. */
+	struct kp_set vnet_set;		/* set_vnet */
 
 	/* zpcpu state. */
 	bool zpcpu_loaded;
@@ -66,6 +76,15 @@ struct kp_error *kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count,
 struct kp_error *kp_cpus_load(kvm_t *kd);
 struct kp_error *kp_cpu_check(kvm_t *kd, int cpu);
 void kp_cpus_clear(kvm_t *kd);
+
+/* kp_set.c */
+struct kp_error *kp_set_load(kvm_t *kd, struct kp_set *set);
+void kp_set_clear(struct kp_set *set);
+void kp_set_free(struct kp_set *set);
+struct kp_error *kp_set_modules(struct kp_set *set,
+    const struct kp_reloc *mods, size_t count);
+struct kp_error *kp_set_template(struct kp_set *set, const char *kind,
+    uint64_t addr, uint64_t *ret);
 
 /* kp_dpcpu.c */
 void kp_dpcpu_clear(kvm_t *kd);

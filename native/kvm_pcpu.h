@@ -115,6 +115,14 @@ struct kp_error *kp_dpcpu_set_modules(kvm_t *kd, const struct kp_reloc *mods,
 struct kp_error *kp_dpcpu_addr(kvm_t *kd, uint64_t addr, int cpu,
     uint64_t *ret);
 
+/* VNET: [__start_set_vnet, __stop_set_vnet), modules, and vnet V's copy. */
+struct kp_error *kp_vnet_bounds(kvm_t *kd, uint64_t *start, uint64_t *stop);
+struct kp_error *kp_vnet_set_modules(kvm_t *kd, const struct kp_reloc *mods,
+    size_t count);
+/* Address of the copy, in the vnet whose vnet_data_base is data_base, of the VNET object at addr. */
+struct kp_error *kp_vnet_addr(kvm_t *kd, uint64_t addr, uint64_t data_base,
+    uint64_t *ret);
+
 /* How CPU slots of UMA_ZONE_PCPU allocations are found, and the stride. */
 struct kp_error *kp_zpcpu_rule(kvm_t *kd, enum kp_zpcpu_rule *rule,
     uint64_t *stride);

@@ -499,44 +499,108 @@ Kvm_dpcpu_addr(KvmObject *self, PyObject *args)
 	return (PyLong_FromUnsignedLongLong(ret));
 }
 
-static PyObject *
-Kvm_dpcpu_set_modules(KvmObject *self, PyObject *args)
+/* A sequence of (start, stop, base) into a PyMem_Malloc'd array. */
+static int
+parse_relocs(PyObject *seq, const char *fname, struct kp_reloc **ret,
+    Py_ssize_t *count)
 {
 	struct kp_reloc *mods = NULL;
-	struct kp_error *err;
-	PyObject *seq, *fast;
+	PyObject *fast;
 	Py_ssize_t i, n;
-	kvm_t *kd;
 
-	if (!PyArg_ParseTuple(args, "O:dpcpu_set_modules", &seq))
-		return (NULL);
-	if ((kd = KD(self)) == NULL)
-		return (NULL);
-	fast = PySequence_Fast(seq, "dpcpu_set_modules: expected a sequence "
-	    "of (start, stop, base)");
+	fast = PySequence_Fast(seq, "expected a sequence of (start, stop, base)");
 	if (fast == NULL)
-		return (NULL);
+		return (0);
 	n = PySequence_Fast_GET_SIZE(fast);
 	if (n > 0 && (mods = PyMem_Calloc(n, sizeof(*mods))) == NULL) {
 		Py_DECREF(fast);
-		return (PyErr_NoMemory());
+		PyErr_NoMemory();
+		return (0);
 	}
 	for (i = 0; i < n; i++) {
 		if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, i),
-		    "O&O&O&:dpcpu_set_modules", addr_converter, &mods[i].start,
-		    addr_converter, &mods[i].stop, addr_converter,
-		    &mods[i].base)) {
+		    "O&O&O&", addr_converter, &mods[i].start, addr_converter,
+		    &mods[i].stop, addr_converter, &mods[i].base)) {
+			PyErr_Format(PyExc_TypeError, "%s: item %zd is not "
+			    "(start, stop, base)", fname, i);
 			PyMem_Free(mods);
 			Py_DECREF(fast);
-			return (NULL);
+			return (0);
 		}
 	}
 	Py_DECREF(fast);
-	err = kp_dpcpu_set_modules(kd, mods, (size_t)n);
+	*ret = mods;
+	*count = n;
+	return (1);
+}
+
+static PyObject *
+set_modules(KvmObject *self, PyObject *args, const char *fname,
+    struct kp_error *(*setter)(kvm_t *, const struct kp_reloc *, size_t))
+{
+	struct kp_reloc *mods;
+	struct kp_error *err;
+	PyObject *seq;
+	Py_ssize_t n;
+	kvm_t *kd;
+
+	if (!PyArg_ParseTuple(args, "O", &seq))
+		return (NULL);
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if (!parse_relocs(seq, fname, &mods, &n))
+		return (NULL);
+	err = setter(kd, mods, (size_t)n);
 	PyMem_Free(mods);
 	if (err != NULL)
 		return (set_kp_error(err));
 	Py_RETURN_NONE;
+}
+
+static PyObject *
+Kvm_dpcpu_set_modules(KvmObject *self, PyObject *args)
+{
+	return (set_modules(self, args, "dpcpu_set_modules",
+	    kp_dpcpu_set_modules));
+}
+
+static PyObject *
+Kvm_vnet_set_modules(KvmObject *self, PyObject *args)
+{
+	return (set_modules(self, args, "vnet_set_modules",
+	    kp_vnet_set_modules));
+}
+
+static PyObject *
+Kvm_vnet_bounds(KvmObject *self, PyObject *Py_UNUSED(unused))
+{
+	struct kp_error *err;
+	uint64_t start, stop;
+	kvm_t *kd;
+
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if ((err = kp_vnet_bounds(kd, &start, &stop)) != NULL)
+		return (set_kp_error(err));
+	return (Py_BuildValue("KK", (unsigned long long)start,
+	    (unsigned long long)stop));
+}
+
+static PyObject *
+Kvm_vnet_addr(KvmObject *self, PyObject *args)
+{
+	struct kp_error *err;
+	uint64_t addr, base, ret;
+	kvm_t *kd;
+
+	if (!PyArg_ParseTuple(args, "O&O&:vnet_addr", addr_converter, &addr,
+	    addr_converter, &base))
+		return (NULL);
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if ((err = kp_vnet_addr(kd, addr, base, &ret)) != NULL)
+		return (set_kp_error(err));
+	return (PyLong_FromUnsignedLongLong(ret));
 }
 
 static PyObject *
@@ -863,6 +927,14 @@ static PyMethodDef Kvm_methods[] = {
 	  METH_VARARGS,
 	  "dpcpu_set_modules([(start, stop, base), ...]): the loaded modules' "
 	  "set_pcpu sections and where the kernel moved them" },
+	{ "vnet_bounds", (PyCFunction)Kvm_vnet_bounds, METH_NOARGS,
+	  "vnet_bounds() -> (__start_set_vnet, __stop_set_vnet)" },
+	{ "vnet_set_modules", (PyCFunction)Kvm_vnet_set_modules, METH_VARARGS,
+	  "vnet_set_modules([(start, stop, base), ...]): the loaded modules' "
+	  "set_vnet sections and where the kernel moved them" },
+	{ "vnet_addr", (PyCFunction)Kvm_vnet_addr, METH_VARARGS,
+	  "vnet_addr(addr, vnet_data_base) -> address of the VNET object at "
+	  "addr in the vnet with that vnet_data_base" },
 	{ "zpcpu_addr", (PyCFunction)Kvm_zpcpu_addr, METH_VARARGS,
 	  "zpcpu_addr(base, cpu) -> address of CPU cpu's slot" },
 	{ "zpcpu_stride", (PyCFunction)Kvm_zpcpu_stride, METH_NOARGS,

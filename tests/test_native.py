@@ -395,3 +395,31 @@ def test_bad_arguments_raise_python_errors(amd64):
         _kvm.Kvm(1, 2, pcpu_size=4096, pcpu_fields={})
     with pytest.raises(KvmError, match="pointer size 3"):
         _kvm.Kvm(k.lookup, k.read, pcpu_size=4096, pcpu_fields={}, pointer_size=3)
+
+
+# -- VNET arithmetic ------------------------------------------------------------
+
+
+def test_vnet_addr_kernel_and_module_variables(amd64):
+    k, kd, t = amd64
+    start = k.define("__start_set_vnet", 256)
+    k.symbols["__stop_set_vnet"] = start + 256
+    kd.clear_cache()
+    assert kd.vnet_bounds() == (start, start + 256)
+    base = 0x100000
+    assert kd.vnet_addr(start + 16, base) == start + 16 + base
+    image = 0x7F0000002000
+    kd.vnet_set_modules([(image, image + 64, start + 128)])
+    assert kd.vnet_addr(image + 8, base) == start + 128 + 8 + base
+    with pytest.raises(KvmError, match=f"^{start + 256:#x} is not a VNET variable"):
+        kd.vnet_addr(start + 256, base)
+    with pytest.raises(KvmError, match="vnet_data_base is 0"):
+        kd.vnet_addr(start, 0)
+    with pytest.raises(TypeError, match="item 0 is not"):
+        kd.vnet_set_modules([(1, 2)])
+
+
+def test_vnet_without_vimage_kernel(amd64):
+    k, kd, t = amd64
+    with pytest.raises(KvmError, match="^unable to find __start_set_vnet$"):
+        kd.vnet_bounds()
