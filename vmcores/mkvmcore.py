@@ -1,0 +1,306 @@
+#!/usr/bin/python3
+"""Build a fixture FreeBSD kernel and dump it to an ELF core.
+
+    mkvmcore.py --shape SHAPE [--ncpus N] [--outdir DIR] [--force]
+    mkvmcore.py --list-shapes
+
+DIR (default build/vmcores/SHAPE, or SHAPE-N when N is not the shape's
+default) receives:
+
+    kernel      the fixture kernel, with debug info (gdb's symbol file)
+    vmcore      the ELF core GDB's gcore wrote at fixture_ready()
+    truth.json  every value the fixture wrote, written by the fixture
+    stamp       what the three were made from; a matching stamp skips
+                the rebuild
+
+Importable: make_vmcore(shape, ncpus=None, outdir=None) -> outdir.
+"""
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+VMCORES_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = VMCORES_DIR.parent
+
+COMMON_SOURCES = [
+    "kernel.c", "kmem.c", "subr_smp.c", "subr_pcpu.c", "kern_thread.c",
+    "dpcpu_vars.c", "uma_pcpu.c", "subr_counter.c", "libkvm_model.c",
+    "vm_meter.c", "vfs_bio.c", "tcp_subr.c", "truth.c",
+]
+HEADERS = ["sys.h", "pcpu.h", "proc.h", "counter.h", "fixture.h"]
+MACHDEP = {"amd64": "amd64_machdep.c", "arm64": "arm64_machdep.c"}
+
+CFLAGS = ["-g", "-O0", "-no-pie", "-std=gnu11", "-Wall", "-Wextra", "-Werror"]
+GDB_TIMEOUT = 300
+
+
+class VmcoreError(Exception):
+    """Generating a fixture dump failed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Shape:
+    machine: str            # "amd64" or "arm64"
+    osreldate: int          # __FreeBSD_version
+    maxcpu: int             # MAXCPU for the default CPU count
+    ncpus: int              # CPUs present by default
+    max_ncpus: int          # largest --ncpus (0: --ncpus not accepted)
+    summary: str
+    maxid: int = -1         # mp_maxid when CPU ids are sparse
+    absent: tuple = ()      # absent CPU ids in 0..maxid
+    selected: int = -1      # the panicking CPU (-1: the second present)
+
+
+SHAPES = {
+    "amd64": Shape(
+        "amd64", 1400097, 256, 4, 1024,
+        "FreeBSD 13+/main, amd64: __pcpu pointer to one page per CPU, "
+        "pc_zpcpu_offset, counters stored as offsets from __pcpu"),
+    "amd64-12": Shape(
+        "amd64", 1203000, 256, 4, 1024,
+        "FreeBSD 12, amd64: __pcpu[MAXCPU] array, no pc_zpcpu_offset, "
+        "absolute counters, PAGE_SIZE slot stride"),
+    "arm64": Shape(
+        "arm64", 1400097, 1024, 4, 1024,
+        "FreeBSD 13+/main, arm64: 512-byte pcpu, CPU 0 in pcpu0, APs in "
+        "separate allocations with DPCPU after the struct, no __pcpu"),
+    "sparse": Shape(
+        "amd64", 1400097, 256, 5, 0,
+        "amd64 13+ with sparse CPU ids: mp_maxid 7, CPUs 2, 4, 5 absent, "
+        "mp_ncpus 5; junk in the absent CPUs' pcpu pages and slots",
+        maxid=7, absent=(2, 4, 5), selected=6),
+    "freebsd11": Shape(
+        "arm64", 1104000, 64, 4, 64,
+        "FreeBSD 11, arm64: __pcpu[MAXCPU] array of 384-byte pcpus, "
+        "absolute counters, sizeof(struct pcpu) slot stride"),
+    "up": Shape(
+        "amd64", 1400097, 256, 1, 0,
+        "amd64 13+ with one CPU: mp_maxid 0, mp_ncpus 1"),
+    "large": Shape(
+        "amd64", 1400097, 1024, 1024, 0,
+        "amd64 13+ with MAXCPU 1024 and 1024 CPUs present",
+        selected=700),
+}
+DEFAULT_SHAPE = "amd64"
+
+
+def _plan(shape_name, ncpus):
+    """The compile-time and run-time parameters of one fixture."""
+    if shape_name not in SHAPES:
+        raise VmcoreError(f"unknown shape {shape_name!r}; shapes: "
+                          + ", ".join(SHAPES))
+    shape = SHAPES[shape_name]
+    if ncpus is None:
+        ncpus = shape.ncpus
+    elif shape.max_ncpus == 0:
+        if ncpus != shape.ncpus:
+            raise VmcoreError(f"shape {shape_name} has a fixed CPU layout "
+                              f"({shape.ncpus} CPUs); --ncpus is not "
+                              "accepted")
+    elif not 1 <= ncpus <= shape.max_ncpus:
+        raise VmcoreError(f"shape {shape_name} takes --ncpus from 1 to "
+                          f"{shape.max_ncpus}, not {ncpus}")
+    maxcpu = shape.maxcpu if ncpus <= shape.maxcpu else 1024
+    if shape.maxid >= 0:
+        maxid, absent = shape.maxid, list(shape.absent)
+    else:
+        maxid, absent = ncpus - 1, []
+    present = [c for c in range(maxid + 1) if c not in absent]
+    if shape.selected >= 0:
+        selected = shape.selected
+    else:
+        selected = present[1] if len(present) > 1 else present[0]
+    intr = present[-1] if len(present) > 2 and present[-1] != selected \
+        else None
+    return {
+        "shape": shape_name, "machine": shape.machine,
+        "osreldate": shape.osreldate, "maxcpu": maxcpu, "ncpus": ncpus,
+        "maxid": maxid, "absent": absent, "selected": selected,
+        "intr": intr,
+    }
+
+
+def default_outdir(shape, ncpus=None):
+    """build/vmcores/SHAPE, or SHAPE-N when N is not the default."""
+    name = shape
+    if ncpus is not None and shape in SHAPES and \
+            ncpus != SHAPES[shape].ncpus:
+        name = f"{shape}-{ncpus}"
+    return PROJECT_ROOT / "build" / "vmcores" / name
+
+
+def _sources(machine):
+    return [VMCORES_DIR / f for f in
+            COMMON_SOURCES + [MACHDEP[machine]]]
+
+
+def _stamp(plan):
+    """A digest of everything the result depends on."""
+    h = hashlib.sha256()
+    h.update(json.dumps(plan, sort_keys=True).encode())
+    for f in sorted(_sources(plan["machine"])
+                    + [VMCORES_DIR / n for n in HEADERS]
+                    + [Path(__file__).resolve()]):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _run(cmd, what, timeout=GDB_TIMEOUT):
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              timeout=timeout, env=_env(), check=False)
+    except FileNotFoundError:
+        raise VmcoreError(f"{what}: {cmd[0]} not found") from None
+    except subprocess.TimeoutExpired:
+        raise VmcoreError(f"{what}: timed out after {timeout}s") from None
+
+
+def _env():
+    env = dict(os.environ, LC_ALL="C")
+    env.pop("DEBUGINFOD_URLS", None)
+    return env
+
+
+def _tail(text, lines=15):
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _compile(plan, kernel):
+    cmd = ["gcc", *CFLAGS,
+           f"-DFIXTURE_MACHINE_{plan['machine'].upper()}",
+           f"-D__FreeBSD_version={plan['osreldate']}",
+           f"-DMAXCPU={plan['maxcpu']}",
+           "-o", str(kernel), *map(str, _sources(plan["machine"]))]
+    r = _run(cmd, "compiling the fixture kernel")
+    if r.returncode != 0:
+        raise VmcoreError("compiling the fixture kernel failed:\n"
+                          + _tail(r.stdout))
+
+
+def _dump(plan, kernel, vmcore, truth):
+    """Run the kernel under GDB to fixture_ready() and gcore it."""
+    args = ["--shape", plan["shape"], "--truth", str(truth),
+            "--maxid", str(plan["maxid"]),
+            "--selected", str(plan["selected"])]
+    if plan["absent"]:
+        args += ["--absent", ",".join(map(str, plan["absent"]))]
+    if plan["intr"] is not None:
+        args += ["--intr", str(plan["intr"])]
+    cmd = ["gdb", "-nx", "-batch",
+           "-iex", "set debuginfod enabled off",
+           "-ex", "set pagination off",
+           "-ex", "set confirm off",
+           "-ex", "break fixture_ready",
+           "-ex", "run",
+           "-ex", f"gcore {vmcore}",
+           "-ex", "kill",
+           "--args", str(kernel), *args]
+    r = _run(cmd, "running the fixture kernel under gdb")
+    fixture_errors = [ln for ln in r.stdout.splitlines()
+                      if ln.startswith("fixture kernel: ")]
+    if fixture_errors:
+        raise VmcoreError(fixture_errors[-1])
+    lines = r.stdout.splitlines()
+    for i, ln in enumerate(lines):
+        if ln.startswith("Program received signal"):
+            where = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            raise VmcoreError(f"the fixture kernel crashed: {ln.strip()} "
+                              f"{where}")
+    if "Saved corefile" not in r.stdout or not vmcore.is_file():
+        raise VmcoreError("gdb did not write the core (is ptrace "
+                          "allowed here?):\n" + _tail(r.stdout))
+    if not truth.is_file():
+        raise VmcoreError("the fixture kernel wrote no truth.json")
+
+
+def _check_truth(plan, truth):
+    try:
+        t = json.loads(truth.read_text())
+    except ValueError as e:
+        raise VmcoreError(f"{truth}: not JSON: {e}") from None
+    want = {"shape": plan["shape"], "mp_maxid": plan["maxid"],
+            "absent": plan["absent"], "selected_cpu": plan["selected"],
+            "mp_maxcpus": plan["maxcpu"], "osreldate": plan["osreldate"]}
+    for key, value in want.items():
+        if t.get(key) != value:
+            raise VmcoreError(f"{truth}: {key} is {t.get(key)!r}, "
+                              f"expected {value!r}")
+
+
+def make_vmcore(shape=DEFAULT_SHAPE, ncpus=None, outdir=None, force=False):
+    """Make (or reuse) the kernel, vmcore and truth.json of a shape.
+
+    Returns the output directory as a string; raises VmcoreError.
+    """
+    plan = _plan(shape, ncpus)
+    outdir = Path(outdir) if outdir is not None else \
+        default_outdir(shape, ncpus)
+    outdir = outdir.resolve()
+    outdir.mkdir(parents=True, exist_ok=True)
+    stamp = _stamp(plan)
+    names = ("kernel", "vmcore", "truth.json")
+    with open(outdir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp_file = outdir / "stamp"
+        if not force and stamp_file.is_file() and \
+                stamp_file.read_text().strip() == stamp and \
+                all((outdir / n).is_file() for n in names):
+            return str(outdir)
+        stamp_file.unlink(missing_ok=True)
+        tmp = outdir / ".build"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            _compile(plan, tmp / "kernel")
+            for n in names:
+                (outdir / n).unlink(missing_ok=True)
+            os.replace(tmp / "kernel", outdir / "kernel")
+            _dump(plan, outdir / "kernel", tmp / "vmcore",
+                  tmp / "truth.json")
+            _check_truth(plan, tmp / "truth.json")
+            os.replace(tmp / "vmcore", outdir / "vmcore")
+            os.replace(tmp / "truth.json", outdir / "truth.json")
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        stamp_file.write_text(stamp + "\n")
+    return str(outdir)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(
+        description="Build a fixture FreeBSD kernel and its crash dump.")
+    p.add_argument("--shape", default=DEFAULT_SHAPE,
+                   help=f"the kernel to mimic (default {DEFAULT_SHAPE})")
+    p.add_argument("--ncpus", type=int,
+                   help="CPUs present (amd64, amd64-12, arm64, freebsd11)")
+    p.add_argument("--outdir", help="where to put kernel, vmcore, "
+                   "truth.json (default build/vmcores/SHAPE[-NCPUS])")
+    p.add_argument("--force", action="store_true",
+                   help="rebuild even when the output is up to date")
+    p.add_argument("--list-shapes", action="store_true",
+                   help="list the shapes and exit")
+    a = p.parse_args(argv)
+    if a.list_shapes:
+        for name, shape in SHAPES.items():
+            print(f"{name:10} {shape.summary}")
+        return 0
+    try:
+        print(make_vmcore(a.shape, a.ncpus, a.outdir, a.force))
+    except (VmcoreError, OSError) as e:
+        print(f"mkvmcore: error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
