@@ -26,6 +26,7 @@ typedef struct {
 	kvm_t *kd;
 	PyObject *lookup;
 	PyObject *read;
+	PyObject *read_faults;	/* exceptions of read that mean "unreadable" */
 	Py_ssize_t pcpu_size;
 	struct kp_elf *elf;	/* the ELF target, for open_elf() handles */
 } KvmObject;
@@ -95,6 +96,23 @@ py_target_lookup(void *arg, const char *name, uint64_t *addrp)
 	return (KP_TARGET_OK);
 }
 
+/* read(addr, size), by vectorcall: this is the hot path of every sum. */
+static PyObject *
+call_read(PyObject *read, uint64_t addr, size_t size)
+{
+	PyObject *args[2], *res;
+
+	args[0] = PyLong_FromUnsignedLongLong(addr);
+	args[1] = PyLong_FromSize_t(size);
+	if (args[0] == NULL || args[1] == NULL)
+		res = NULL;
+	else
+		res = PyObject_Vectorcall(read, args, 2, NULL);
+	Py_XDECREF(args[0]);
+	Py_XDECREF(args[1]);
+	return (res);
+}
+
 static int
 py_target_read(void *arg, uint64_t addr, void *buf, size_t size)
 {
@@ -104,10 +122,15 @@ py_target_read(void *arg, uint64_t addr, void *buf, size_t size)
 	char msg[96];
 	int ret;
 
-	res = PyObject_CallFunction(self->read, "KK",
-	    (unsigned long long)addr, (unsigned long long)size);
-	if (res == NULL)
+	res = call_read(self->read, addr, size);
+	if (res == NULL) {
+		if (self->read_faults != NULL &&
+		    PyErr_ExceptionMatches(self->read_faults)) {
+			PyErr_Clear();
+			return (KP_TARGET_FAULT);
+		}
 		return (KP_TARGET_ERROR);
+	}
 	if (res == Py_None) {
 		Py_DECREF(res);
 		return (KP_TARGET_FAULT);
@@ -181,18 +204,18 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *keywords[] = { "lookup", "read", "pcpu_size",
 	    "pcpu_fields", "page_size", "pointer_size", "byteorder",
-	    "zpcpu_stride", NULL };
+	    "zpcpu_stride", "read_faults", NULL };
 	struct kp_target target;
 	struct kp_error *err;
-	PyObject *lookup, *read, *fields = NULL, *off;
+	PyObject *lookup, *read, *fields = NULL, *off, *faults = NULL;
 	unsigned long long pcpu_size = 0, page_size = 4096, stride = 0;
 	unsigned int pointer_size = 8;
 	const char *byteorder = "little";
 	long long zoff = -1;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$KOKIsK:Kvm", keywords,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$KOKIsKO:Kvm", keywords,
 	    &lookup, &read, &pcpu_size, &fields, &page_size, &pointer_size,
-	    &byteorder, &stride))
+	    &byteorder, &stride, &faults))
 		return (-1);
 	if (pcpu_size == 0 || fields == NULL) {
 		PyErr_SetString(PyExc_TypeError,
@@ -247,6 +270,7 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 	self->pcpu_size = (Py_ssize_t)pcpu_size;
 	Py_XSETREF(self->lookup, Py_NewRef(lookup));
 	Py_XSETREF(self->read, Py_NewRef(read));
+	Py_XSETREF(self->read_faults, faults == Py_None ? NULL : Py_XNewRef(faults));
 	return (0);
 }
 
@@ -255,6 +279,7 @@ Kvm_traverse(KvmObject *self, visitproc visit, void *arg)
 {
 	Py_VISIT(self->lookup);
 	Py_VISIT(self->read);
+	Py_VISIT(self->read_faults);
 	return (0);
 }
 
@@ -263,6 +288,7 @@ Kvm_clear(KvmObject *self)
 {
 	Py_CLEAR(self->lookup);
 	Py_CLEAR(self->read);
+	Py_CLEAR(self->read_faults);
 	return (0);
 }
 
@@ -961,8 +987,13 @@ static PyTypeObject Kvm_Type = {
 	.tp_basicsize = sizeof(KvmObject),
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = "Kvm(lookup, read, *, pcpu_size, pcpu_fields, page_size=4096, "
-	    "pointer_size=8, byteorder='little', zpcpu_stride=0)\n\n"
-	    "A handle on one kernel target, with libkvm's per-CPU state.",
+	    "pointer_size=8, byteorder='little', zpcpu_stride=0, "
+	    "read_faults=None)\n\n"
+	    "A handle on one kernel target, with libkvm's per-CPU state.\n"
+	    "read(addr, size) returns the bytes (any buffer) or None when the\n"
+	    "memory is unreadable; read_faults, an exception class or tuple,\n"
+	    "names what read may raise for unreadable memory instead\n"
+	    "(gdb.MemoryError for Inferior.read_memory).",
 	.tp_new = PyType_GenericNew,
 	.tp_init = (initproc)Kvm_init,
 	.tp_dealloc = (destructor)Kvm_dealloc,

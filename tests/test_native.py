@@ -423,3 +423,25 @@ def test_vnet_without_vimage_kernel(amd64):
     k, kd, t = amd64
     with pytest.raises(KvmError, match="^unable to find __start_set_vnet$"):
         kd.vnet_bounds()
+
+
+def test_read_faults_turn_exceptions_into_unreadable_memory():
+    k, layout, t = build_kernel("amd64")
+
+    class Unreadable(Exception):
+        pass
+
+    def read(addr, size):
+        data = k.read(addr, size)
+        if data is None:
+            raise Unreadable(hex(addr))
+        return memoryview(data)  # any buffer will do, as read_memory's memoryview
+
+    kd = _kvm.Kvm(k.lookup, read, read_faults=Unreadable, **layout)
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]
+    with pytest.raises(KvmError, match="cannot read counter slot of CPU 0") as e:
+        kd.counter_u64_fetch(0x100000000000)
+    assert e.value.address is not None
+    kd = _kvm.Kvm(k.lookup, read, **layout)  # without read_faults it travels out
+    with pytest.raises(Unreadable):
+        kd.counter_u64_fetch(0x100000000000)

@@ -27,11 +27,14 @@ class Kvm:
         pointer_size: int = 8,
         byteorder: str = "little",
         zpcpu_stride: int = 0,
+        read_faults: Union[type, tuple, None] = None,
     ) -> None:
         """pcpu_size is sizeof(struct pcpu); pcpu_fields maps the member names of
         struct pcpu to their byte offsets (a kernel without pc_zpcpu_offset simply
         leaves it out).  zpcpu_stride, when not 0, overrides the detected stride of
-        UMA_ZONE_PCPU slots (set kgdb-pcpu zpcpu-stride)."""
+        UMA_ZONE_PCPU slots (set kgdb-pcpu zpcpu-stride).  read_faults: the
+        exception(s) read raises for unreadable memory, when it does not
+        return None (gdb.MemoryError for Inferior.read_memory, passed as read)."""
     def lookup(self, name: str) -> int: ...   # KvmError "unable to find NAME"
     def read(self, address: int, size: int) -> bytes: ...
     def getmaxcpu(self) -> int: ...           # mp_maxcpus
