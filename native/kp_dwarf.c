@@ -61,13 +61,54 @@ kp_dwarf_size(Dwarf_Die *type, unsigned int pointer_size)
 	return (0);
 }
 
+/* The tag of a struct or union type, or NULL. */
+static char *
+kp_dwarf_tag(Dwarf_Die *type)
+{
+	const char *tag;
+
+	if (dwarf_tag(type) != DW_TAG_structure_type &&
+	    dwarf_tag(type) != DW_TAG_union_type)
+		return (NULL);
+	tag = dwarf_diename(type);
+	return (tag != NULL ? strdup(tag) : NULL);
+}
+
+/* Describe the type that DIE die's DW_AT_type names; false if it has none. */
+static bool
+kp_dwarf_describe(Dwarf_Die *die, unsigned int pointer_size,
+    struct kp_member *m)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die type, peeled, elem;
+
+	if (dwarf_attr_integrate(die, DW_AT_type, &attr) == NULL ||
+	    dwarf_formref_die(&attr, &type) == NULL ||
+	    kp_dwarf_peel(&type, &peeled) != 0)
+		return (false);
+	m->kind = kp_dwarf_kind(&peeled);
+	m->size = kp_dwarf_size(&peeled, pointer_size);
+	m->elem_kind = KP_MEMBER_STRUCT;
+	m->elem_size = 0;
+	m->tag = NULL;
+	if (m->kind == KP_MEMBER_ARRAY &&
+	    dwarf_attr_integrate(&peeled, DW_AT_type, &attr) != NULL &&
+	    dwarf_formref_die(&attr, &type) != NULL &&
+	    kp_dwarf_peel(&type, &elem) == 0) {
+		m->elem_kind = kp_dwarf_kind(&elem);
+		m->elem_size = kp_dwarf_size(&elem, pointer_size);
+		m->tag = kp_dwarf_tag(&elem);
+	} else
+		m->tag = kp_dwarf_tag(&peeled);
+	return (true);
+}
+
 /* Describe one DW_TAG_member; false if it is not a usable member. */
 static bool
 kp_dwarf_member(Dwarf_Die *die, unsigned int pointer_size,
     struct kp_member *m)
 {
 	Dwarf_Attribute attr;
-	Dwarf_Die type, peeled, elem;
 	Dwarf_Word off;
 	const char *name;
 
@@ -77,24 +118,15 @@ kp_dwarf_member(Dwarf_Die *die, unsigned int pointer_size,
 	if (dwarf_attr(die, DW_AT_data_member_location, &attr) == NULL ||
 	    dwarf_formudata(&attr, &off) != 0)
 		return (false);		/* bit-fields and the like */
-	if (dwarf_attr_integrate(die, DW_AT_type, &attr) == NULL ||
-	    dwarf_formref_die(&attr, &type) == NULL ||
-	    kp_dwarf_peel(&type, &peeled) != 0)
+	if (!kp_dwarf_describe(die, pointer_size, m))
 		return (false);
 	m->offset = off;
-	m->kind = kp_dwarf_kind(&peeled);
-	m->size = kp_dwarf_size(&peeled, pointer_size);
-	m->elem_kind = KP_MEMBER_STRUCT;
-	m->elem_size = 0;
-	if (m->kind == KP_MEMBER_ARRAY &&
-	    dwarf_attr_integrate(&peeled, DW_AT_type, &attr) != NULL &&
-	    dwarf_formref_die(&attr, &type) != NULL &&
-	    kp_dwarf_peel(&type, &elem) == 0) {
-		m->elem_kind = kp_dwarf_kind(&elem);
-		m->elem_size = kp_dwarf_size(&elem, pointer_size);
-	}
 	m->name = strdup(name);
-	return (m->name != NULL);
+	if (m->name == NULL) {
+		free(m->tag);
+		return (false);
+	}
+	return (true);
 }
 
 void
@@ -102,8 +134,10 @@ kp_dwarf_members_free(struct kp_member *members, size_t count)
 {
 	size_t i;
 
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		free(members[i].name);
+		free(members[i].tag);
+	}
 	free(members);
 }
 
@@ -137,31 +171,71 @@ kp_dwarf_members(Dwarf_Die *st, unsigned int pointer_size,
 	return (NULL);
 }
 
-/* A complete definition (not a declaration) of struct tag at CU top level. */
+/*
+ * The first top-level DIE of kind dwtag named name, a definition (no
+ * DW_AT_declaration) when one exists; a struct also needs a size.
+ */
 static bool
-kp_dwarf_find(Dwarf *dw, const char *tag, Dwarf_Die *ret)
+kp_dwarf_find(Dwarf *dw, int dwtag, const char *name, Dwarf_Die *ret)
 {
 	Dwarf_Off off = 0, next;
 	size_t hsize;
 	Dwarf_Die cu, die;
+	bool found = false;
 
 	while (dwarf_nextcu(dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
 		if (dwarf_offdie(dw, off + hsize, &cu) != NULL &&
 		    dwarf_child(&cu, &die) == 0) {
 			do {
-				if (dwarf_tag(&die) == DW_TAG_structure_type &&
-				    dwarf_hasattr(&die, DW_AT_byte_size) &&
-				    !dwarf_hasattr(&die, DW_AT_declaration) &&
-				    dwarf_diename(&die) != NULL &&
-				    strcmp(dwarf_diename(&die), tag) == 0) {
+				if (dwarf_tag(&die) != dwtag ||
+				    dwarf_diename(&die) == NULL ||
+				    strcmp(dwarf_diename(&die), name) != 0)
+					continue;
+				if (dwtag == DW_TAG_structure_type &&
+				    !dwarf_hasattr(&die, DW_AT_byte_size))
+					continue;
+				if (!dwarf_hasattr(&die, DW_AT_declaration)) {
 					*ret = die;
 					return (true);
+				}
+				if (!found) {
+					*ret = die;
+					found = true;
 				}
 			} while (dwarf_siblingof(&die, &die) == 0);
 		}
 		off = next;
 	}
-	return (false);
+	return (found && dwtag != DW_TAG_structure_type);
+}
+
+static struct kp_error *
+kp_dwarf_begin(Elf *elf, Dwarf **ret)
+{
+	*ret = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	if (*ret == NULL)
+		return (kp_error_format(KP_ERR_LOOKUP,
+		    "no debug info (DWARF) in the kernel file: use kernel.debug"));
+	return (NULL);
+}
+
+struct kp_error *
+kp_dwarf_variable(Elf *elf, const char *name, struct kp_member *ret)
+{
+	struct kp_error *err;
+	Dwarf_Die var;
+	Dwarf *dw;
+
+	if ((err = kp_dwarf_begin(elf, &dw)) != NULL)
+		return (err);
+	memset(ret, 0, sizeof(*ret));
+	if (!kp_dwarf_find(dw, DW_TAG_variable, name, &var) ||
+	    !kp_dwarf_describe(&var, gelf_getclass(elf) == ELFCLASS32 ? 4 : 8,
+	    ret))
+		err = kp_error_format(KP_ERR_LOOKUP,
+		    "no variable %s in the kernel's debug info", name);
+	dwarf_end(dw);
+	return (err);
 }
 
 struct kp_error *
@@ -175,11 +249,9 @@ kp_dwarf_struct(Elf *elf, const char *tag, uint64_t *size,
 	Dwarf *dw;
 
 	pointer_size = gelf_getclass(elf) == ELFCLASS32 ? 4 : 8;
-	dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-	if (dw == NULL)
-		return (kp_error_format(KP_ERR_LOOKUP,
-		    "no debug info (DWARF) in the kernel file: use kernel.debug"));
-	if (!kp_dwarf_find(dw, tag, &st)) {
+	if ((err = kp_dwarf_begin(elf, &dw)) != NULL)
+		return (err);
+	if (!kp_dwarf_find(dw, DW_TAG_structure_type, tag, &st)) {
 		dwarf_end(dw);
 		return (kp_error_format(KP_ERR_LOOKUP,
 		    "no struct %s in the kernel's debug info", tag));

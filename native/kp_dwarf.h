@@ -15,6 +15,10 @@
 struct kp_error *kp_dwarf_struct(Elf *elf, const char *tag, uint64_t *size,
     struct kp_member **members, size_t *count);
 
+/* Describe the type of the global variable name (ret->name is NULL). */
+struct kp_error *kp_dwarf_variable(Elf *elf, const char *name,
+    struct kp_member *ret);
+
 /* Free what kp_dwarf_struct() returned. */
 void kp_dwarf_members_free(struct kp_member *members, size_t count);
 

@@ -39,8 +39,6 @@ struct kp_elf {
 	struct kp_elf_seg *segs;	/* core segments first, then kernel's */
 	size_t nsegs;
 	struct kp_layout layout;
-	struct kp_member *members;	/* struct pcpu */
-	size_t nmembers;
 };
 
 static struct kp_error *
@@ -174,8 +172,9 @@ kp_elf_load_segments(struct kp_elf *elf, Elf *e, int fd, const char *role,
 static struct kp_error *
 kp_elf_load_layout(struct kp_elf *elf)
 {
+	struct kp_member *members;
 	struct kp_error *err;
-	size_t i;
+	size_t i, n;
 
 	elf->layout.pointer_size =
 	    gelf_getclass(elf->kernel) == ELFCLASS32 ? 4 : 8;
@@ -184,14 +183,14 @@ kp_elf_load_layout(struct kp_elf *elf)
 	elf->layout.page_size = 4096;
 	elf->layout.pc_zpcpu_offset = -1;
 	err = kp_dwarf_struct(elf->kernel, "pcpu", &elf->layout.pcpu_size,
-	    &elf->members, &elf->nmembers);
+	    &members, &n);
 	if (err != NULL)
 		return (err);
-	for (i = 0; i < elf->nmembers; i++) {
-		if (strcmp(elf->members[i].name, "pc_zpcpu_offset") == 0)
-			elf->layout.pc_zpcpu_offset =
-			    (int64_t)elf->members[i].offset;
+	for (i = 0; i < n; i++) {
+		if (strcmp(members[i].name, "pc_zpcpu_offset") == 0)
+			elf->layout.pc_zpcpu_offset = (int64_t)members[i].offset;
 	}
+	kp_dwarf_members_free(members, n);
 	return (NULL);
 }
 
@@ -252,7 +251,6 @@ kp_elf_close(struct kp_elf *elf)
 {
 	if (elf == NULL)
 		return;
-	kp_dwarf_members_free(elf->members, elf->nmembers);
 	free(elf->syms);
 	free(elf->segs);
 	if (elf->core != NULL)
@@ -361,9 +359,21 @@ kp_elf_target(struct kp_elf *elf, struct kp_target *target)
 	target->layout = elf->layout;
 }
 
-const struct kp_member *
-kp_elf_pcpu_members(struct kp_elf *elf, size_t *count)
+struct kp_error *
+kp_elf_struct(struct kp_elf *elf, const char *tag, uint64_t *size,
+    struct kp_member **members, size_t *count)
 {
-	*count = elf->nmembers;
-	return (elf->members);
+	return (kp_dwarf_struct(elf->kernel, tag, size, members, count));
+}
+
+struct kp_error *
+kp_elf_variable(struct kp_elf *elf, const char *name, struct kp_member *ret)
+{
+	return (kp_dwarf_variable(elf->kernel, name, ret));
+}
+
+void
+kp_elf_members_free(struct kp_member *members, size_t count)
+{
+	kp_dwarf_members_free(members, count);
 }

@@ -20,7 +20,9 @@ enum kp_member_kind {
 };
 
 struct kp_member {
-	char *name;		/* owned by the kp_elf */
+	char *name;		/* malloc'd; NULL for a variable's own type */
+	char *tag;		/* malloc'd struct/union tag of the type (or of
+				   an array's element), or NULL */
 	uint64_t offset;
 	uint64_t size;
 	enum kp_member_kind kind;
@@ -44,8 +46,15 @@ void kp_elf_target(struct kp_elf *elf, struct kp_target *target);
 struct kp_error *kp_elf_symbol(struct kp_elf *elf, const char *name,
     uint64_t *addr, uint64_t *size);
 
-/* The members of struct pcpu, in order; valid while elf is open. */
-const struct kp_member *kp_elf_pcpu_members(struct kp_elf *elf,
-    size_t *count);
+/*
+ * The members of struct tag from DWARF, in order, into a malloc'd array the
+ * caller frees with kp_elf_members_free().  KP_ERR_LOOKUP if none.
+ */
+struct kp_error *kp_elf_struct(struct kp_elf *elf, const char *tag,
+    uint64_t *size, struct kp_member **members, size_t *count);
+/* The type of the global variable name, from DWARF; free ret->tag. */
+struct kp_error *kp_elf_variable(struct kp_elf *elf, const char *name,
+    struct kp_member *ret);
+void kp_elf_members_free(struct kp_member *members, size_t count);
 
 #endif /* !KP_ELF_H */

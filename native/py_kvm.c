@@ -818,38 +818,78 @@ Kvm_clear_cache(KvmObject *self, PyObject *Py_UNUSED(unused))
 	Py_RETURN_NONE;
 }
 
+static const char *const member_kinds[] = {
+	[KP_MEMBER_INT] = "int",
+	[KP_MEMBER_UINT] = "uint",
+	[KP_MEMBER_POINTER] = "pointer",
+	[KP_MEMBER_ARRAY] = "array",
+	[KP_MEMBER_STRUCT] = "struct",
+};
+
+/* (name, offset, size, kind, elem_kind, elem_size, tag) */
 static PyObject *
-Kvm_pcpu_members(KvmObject *self, PyObject *Py_UNUSED(unused))
+member_tuple(const struct kp_member *m)
 {
-	static const char *const kinds[] = {
-		[KP_MEMBER_INT] = "int",
-		[KP_MEMBER_UINT] = "uint",
-		[KP_MEMBER_POINTER] = "pointer",
-		[KP_MEMBER_ARRAY] = "array",
-		[KP_MEMBER_STRUCT] = "struct",
-	};
-	const struct kp_member *m;
+	return (Py_BuildValue("zKKssKz", m->name,
+	    (unsigned long long)m->offset, (unsigned long long)m->size,
+	    member_kinds[m->kind], member_kinds[m->elem_kind],
+	    (unsigned long long)m->elem_size, m->tag));
+}
+
+static bool
+need_elf(KvmObject *self, const char *fname)
+{
+	if (self->elf != NULL)
+		return (true);
+	PyErr_Format(PyExc_TypeError, "%s: only an open_elf() handle reads "
+	    "the kernel's symbols and DWARF itself", fname);
+	return (false);
+}
+
+static PyObject *
+Kvm_struct_members(KvmObject *self, PyObject *args)
+{
+	struct kp_member *m;
+	struct kp_error *err;
 	PyObject *list, *item;
+	const char *tag;
+	uint64_t size;
 	size_t i, n;
 
-	if (self->elf == NULL) {
-		PyErr_SetString(PyExc_TypeError, "pcpu_members: only an "
-		    "open_elf() handle reads the kernel's DWARF itself");
+	if (!PyArg_ParseTuple(args, "s:struct_members", &tag))
 		return (NULL);
-	}
-	m = kp_elf_pcpu_members(self->elf, &n);
+	if (!need_elf(self, "struct_members"))
+		return (NULL);
+	if ((err = kp_elf_struct(self->elf, tag, &size, &m, &n)) != NULL)
+		return (set_kp_error(err));
 	list = PyList_New((Py_ssize_t)n);
 	for (i = 0; list != NULL && i < n; i++) {
-		item = Py_BuildValue("sKKssK", m[i].name,
-		    (unsigned long long)m[i].offset,
-		    (unsigned long long)m[i].size, kinds[m[i].kind],
-		    kinds[m[i].elem_kind], (unsigned long long)m[i].elem_size);
-		if (item == NULL)
+		if ((item = member_tuple(&m[i])) == NULL)
 			Py_CLEAR(list);
 		else
 			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
 	}
+	kp_elf_members_free(m, n);
 	return (list);
+}
+
+static PyObject *
+Kvm_variable_type(KvmObject *self, PyObject *args)
+{
+	struct kp_member m;
+	struct kp_error *err;
+	const char *name;
+	PyObject *ret;
+
+	if (!PyArg_ParseTuple(args, "s:variable_type", &name))
+		return (NULL);
+	if (!need_elf(self, "variable_type"))
+		return (NULL);
+	if ((err = kp_elf_variable(self->elf, name, &m)) != NULL)
+		return (set_kp_error(err));
+	ret = member_tuple(&m);
+	free(m.tag);
+	return (ret);
 }
 
 static PyObject *
@@ -878,11 +918,8 @@ Kvm_symbol_size(KvmObject *self, PyObject *args)
 
 	if (!PyArg_ParseTuple(args, "s:symbol_size", &name))
 		return (NULL);
-	if (self->elf == NULL) {
-		PyErr_SetString(PyExc_TypeError, "symbol_size: only an "
-		    "open_elf() handle reads the kernel's symbol table itself");
+	if (!need_elf(self, "symbol_size"))
 		return (NULL);
-	}
 	if ((err = kp_elf_symbol(self->elf, name, &addr, &size)) != NULL)
 		return (set_kp_error(err));
 	return (PyLong_FromUnsignedLongLong(size));
@@ -923,9 +960,12 @@ static PyMethodDef Kvm_methods[] = {
 	  "symbol_size(name) -> the symbol's st_size (open_elf() handles)" },
 	{ "read", (PyCFunction)Kvm_read, METH_VARARGS,
 	  "read(addr, size) -> bytes of target memory" },
-	{ "pcpu_members", (PyCFunction)Kvm_pcpu_members, METH_NOARGS,
-	  "pcpu_members() -> [(name, offset, size, kind, elem_kind, "
-	  "elem_size), ...] of struct pcpu, from DWARF (open_elf() handles)" },
+	{ "struct_members", (PyCFunction)Kvm_struct_members, METH_VARARGS,
+	  "struct_members(tag) -> [(name, offset, size, kind, elem_kind, "
+	  "elem_size, tag), ...] of struct tag, from DWARF (open_elf() handles)" },
+	{ "variable_type", (PyCFunction)Kvm_variable_type, METH_VARARGS,
+	  "variable_type(name) -> (None, 0, size, kind, elem_kind, elem_size, "
+	  "tag) of a global variable, from DWARF (open_elf() handles)" },
 	{ "getmaxcpu", (PyCFunction)Kvm_getmaxcpu, METH_NOARGS,
 	  "getmaxcpu() -> int: mp_maxcpus (MAXCPU)" },
 	{ "getncpus", (PyCFunction)Kvm_getncpus, METH_NOARGS,

@@ -61,15 +61,21 @@ def test_elf_and_gdb_targets_agree_with_each_other_and_the_truth(vmcore, shape):
     assert elf["counter_arrays"]["tcpstat"] == t["counter_arrays"]["tcpstat"]["sums"]
 
 
-def test_pcpu_members_come_from_dwarf(vmcore):
+def test_struct_layouts_come_from_dwarf(vmcore):
     dump = vmcore("arm64")
     kd = _kvm.open_elf(dump.kernel, dump.vmcore)
-    members = {m[0]: m for m in kd.pcpu_members()}
+    members = {m[0]: m for m in kd.struct_members("pcpu")}
     assert members["pc_curthread"][3] == "pointer"
     assert members["pc_cpuid"][2:4] == (4, "uint")
-    assert members["pc_cp_time"][3:] == ("array", "int", 8)
+    assert members["pc_cp_time"][3:] == ("array", "int", 8, None)
+    assert members["pc_allcpu"][3] == "struct"
     assert "pc_midr" in members and "pc_prvspace" not in members
     assert "pc_zpcpu_offset" in members
+    assert kd.variable_type("vm_cnt")[3:] == ("struct", "struct", 0, "vmmeter")
+    assert kd.variable_type("tcpstat")[3:5] == ("array", "pointer")
+    assert kd.variable_type("pcpu_entry_dpcpu_int")[2:4] == (4, "int")
+    with pytest.raises(_kvm.KvmError, match="no struct nosuch in the kernel's debug info"):
+        kd.struct_members("nosuch")
 
 
 def test_cli_commands_text(vmcore):
@@ -84,7 +90,13 @@ def test_cli_commands_text(vmcore):
     assert "pc_dynamic = %d" % t["pcpu"]["2"]["dynamic"] in out
     out = cli(dump, "dpcpu", "dpcpu_int", "1,3").stdout.splitlines()
     values = t["dpcpu"]["dpcpu_int"]["values"]
-    assert [line.split(" (")[0] for line in out] == ["cpu 1: %d" % values["1"], "cpu 3: %d" % values["3"]]
+    assert out == ["cpu 1: %d" % values["1"], "cpu 3: %d" % values["3"]]
+    stats = t["dpcpu"]["dpcpu_stats"]["values"]["2"]
+    assert cli(dump, "dpcpu", "dpcpu_stats", "2").stdout == "cpu 2: {ds_calls = %d, ds_bytes = %d}\n" % (
+        stats["ds_calls"], stats["ds_bytes"])
+    for name, c in t["counters"].items():
+        if "." in name:
+            assert cli(dump, "counter", name).stdout == "%d\n" % c["sum"], name
     assert cli(dump, "counter", "tcpstat").stdout.splitlines() == [
         "[%d] = %d" % (i, s) for i, s in enumerate(t["counter_arrays"]["tcpstat"]["sums"])]
     c = t["counters"]["vm_cnt.v_swtch"]
@@ -96,6 +108,7 @@ def test_cli_json(vmcore):
     t = dump.truth
     assert json.loads(cli(dump, "--json", "cpus").stdout) == t["cpus"]
     got = json.loads(cli(dump, "--json", "dpcpu", "pcpu_entry_dpcpu_int", "all").stdout)
+    assert got["cpus"]["0"]["value"] == t["dpcpu"]["dpcpu_int"]["values"]["0"]
     assert {k: v["value"] for k, v in got["cpus"].items()} == t["dpcpu"]["dpcpu_int"]["values"]
     got = json.loads(cli(dump, "--json", "dpcpu", "dpcpu_int", "2").stdout)
     assert got["cpus"] == {"2": None}
@@ -125,6 +138,9 @@ def test_cli_errors_are_one_line_and_exit_1(vmcore, tmp_path):
         ((dump.kernel, dump.vmcore), ["dpcpu", "mp_ncpus"], "no DPCPU variable mp_ncpus"),
         ((dump.kernel, dump.vmcore), ["dpcpu", "dpcpu_int", "5-2"], "range 5-2 is reversed"),
         ((dump.kernel, dump.vmcore), ["counter", "no_such_symbol"], "unable to find no_such_symbol"),
+        ((dump.kernel, dump.vmcore), ["counter", "mp_ncpus"], "mp_ncpus is not a counter_u64_t or an array of them"),
+        ((dump.kernel, dump.vmcore), ["counter", "vm_cnt.v_nope"], "struct vmmeter has no field v_nope"),
+        ((dump.kernel, dump.vmcore), ["counter", "mp_ncpus.x"], "mp_ncpus is not a struct: no field x"),
     ]
     for paths, args, message in cases:
         r = cli(paths, *args)

@@ -9,6 +9,11 @@ Read = Callable[[int, int], Optional[bytes]]
 """read(address, size) -> exactly size bytes, or None when the memory cannot be read.
 Any exception it raises travels out of the calling method unchanged."""
 
+Member = tuple[Optional[str], int, int, str, str, int, Optional[str]]
+"""(name, offset, size, kind, elem_kind, elem_size, tag) from DWARF; kind and
+elem_kind are "int", "uint", "pointer", "array" or "struct"; tag is the
+struct/union tag of the type (of the element, for an array), or None."""
+
 class KvmError(Exception):
     """Every failure of the per-CPU core. str(e) is one line saying what and where."""
     address: Optional[int]  # the address that could not be read, when a read failed
@@ -61,8 +66,8 @@ class Kvm:
     def clear_cache(self) -> None: ...
     # open_elf() handles only (the ELF target reads symbols and DWARF itself):
     def symbol_size(self, name: str) -> int: ...
-    def pcpu_members(self) -> list[tuple[str, int, int, str, str, int]]: ...
-    # (name, offset, size, kind, elem_kind, elem_size); kind: int uint pointer array struct
+    def struct_members(self, tag: str) -> list[Member]: ...
+    def variable_type(self, name: str) -> Member: ...     # name None, offset 0
 
 def open_elf(kernel_path: str, core_path: str, *, zpcpu_stride: int = 0) -> Kvm: ...
 

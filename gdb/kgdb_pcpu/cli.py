@@ -19,9 +19,10 @@ COMMANDS = """commands:
   pcpu CPU                  CPU's struct pcpu, field by field (from DWARF)
   dpcpu NAME [CPUS]         the DPCPU variable NAME (or pcpu_entry_NAME) on
                             each CPU of CPUS (default: all), e.g. 0-3,8
-  counter SYMBOL|ADDRESS    the sum of a counter(9) over the CPUs: SYMBOL is a
-                            counter_u64_t or an array of them (one sum per
-                            element); ADDRESS is a counter_u64_t's value"""
+  counter SYMBOL|ADDRESS    the sum of a counter(9) over the CPUs: SYMBOL names
+                            a counter_u64_t (vm_cnt.v_swtch) or an array of
+                            them (one sum per element); ADDRESS is the value
+                            of a counter_u64_t"""
 
 
 class CliError(Exception):
@@ -63,14 +64,49 @@ def _decode(raw, kind):
     return int.from_bytes(raw, "little", signed=kind == "int")
 
 
-def _member_value(raw, offset, size, kind, elem_kind, elem_size):
-    """A struct pcpu member as a JSON-able value: int, list of ints, or hex."""
-    data = raw[offset : offset + size]
-    if kind in ("int", "uint", "pointer") and size in (1, 2, 4, 8):
-        return _decode(data, kind)
-    if kind == "array" and elem_kind in ("int", "uint", "pointer") and elem_size in (1, 2, 4, 8):
-        return [_decode(data[i : i + elem_size], elem_kind) for i in range(0, len(data), elem_size)]
-    return data.hex()
+def _scalar(kind, size):
+    return kind in ("int", "uint", "pointer") and size in (1, 2, 4, 8)
+
+
+def _value(kd, raw, desc, depth=0):
+    """Bytes of a value described by DWARF, as JSON: an int, a list, a dict of
+    a struct's fields (one level deep), or hex for anything else."""
+    _, _, size, kind, elem_kind, elem_size, tag = desc
+    if _scalar(kind, size):
+        return _decode(raw, kind)
+    if kind == "array" and _scalar(elem_kind, elem_size):
+        return [_decode(raw[i : i + elem_size], elem_kind) for i in range(0, len(raw), elem_size)]
+    if kind == "struct" and tag is not None and depth == 0:
+        return {m[0]: _value(kd, raw[m[1] : m[1] + m[2]], m, depth + 1)
+                for m in kd.struct_members(tag) if not m[0].startswith("__pad")}
+    return raw.hex()
+
+
+def _text(value, kind):
+    if kind == "pointer":
+        return "%#x" % value
+    if isinstance(value, dict):
+        return "{" + ", ".join("%s = %s" % (k, v) for k, v in value.items()) + "}"
+    return str(value)
+
+
+def _resolve(kd, expr):
+    """Address and DWARF description of SYMBOL or SYMBOL.FIELD.FIELD..."""
+    name, *fields = expr.split(".")
+    addr = kd.lookup(name)
+    desc = kd.variable_type(name)
+    path = name
+    for field in fields:
+        tag = desc[6]
+        if desc[3] != "struct" or tag is None:
+            raise CliError(f"{path} is not a struct: no field {field}")
+        members = {m[0]: m for m in kd.struct_members(tag)}
+        if field not in members:
+            raise CliError(f"struct {tag} has no field {field}")
+        desc = members[field]
+        addr += desc[1]
+        path += "." + field
+    return addr, desc
 
 
 def _cmd_pcpu(kd, args):
@@ -79,34 +115,33 @@ def _cmd_pcpu(kd, args):
     raw = kd.getpcpu(cpu)
     if raw is None:
         raise CliError(f"CPU {cpu} not found")
-    fields = {}
-    for name, offset, size, kind, elem_kind, elem_size in kd.pcpu_members():
-        if name.startswith("__pad"):
+    fields, text = {}, []
+    for m in kd.struct_members("pcpu"):
+        if m[0].startswith("__pad"):
             continue
-        fields[name] = (kind, _member_value(raw, offset, size, kind, elem_kind, elem_size))
-    text = []
-    for name, (kind, value) in fields.items():
-        if kind == "pointer":
-            value = f"{value:#x}"
-        text.append(f"{name} = {value}")
-    return {"cpu": cpu, "address": kd.pcpu_addr(cpu), "fields": {k: v for k, (_, v) in fields.items()}}, text
+        value = _value(kd, raw[m[1] : m[1] + m[2]], m, depth=1)
+        fields[m[0]] = value
+        text.append(f"{m[0]} = {_text(value, m[3])}")
+    return {"cpu": cpu, "address": kd.pcpu_addr(cpu), "fields": fields}, text
 
 
 def _dpcpu_symbol(kd, name):
+    start, stop = kd.dpcpu_bounds()
     for candidate in (name, "pcpu_entry_" + name):
         try:
             addr = kd.lookup(candidate)
         except _kvm.KvmError:
             continue
-        start, stop = kd.dpcpu_bounds()
         if start <= addr < stop:
-            return candidate, addr, kd.symbol_size(candidate)
+            return candidate, addr
     raise CliError(f"no DPCPU variable {name} (looked for {name} and pcpu_entry_{name} in set_pcpu)")
 
 
 def _cmd_dpcpu(kd, args):
     _argc(args, 1, 2, "dpcpu NAME [CPUS]")
-    symbol, addr, size = _dpcpu_symbol(kd, args[0])
+    symbol, addr = _dpcpu_symbol(kd, args[0])
+    desc = kd.variable_type(symbol)
+    size = desc[2]
     present = kd.cpus()
     try:
         cpus = cpulist.parse(args[1] if len(args) > 1 else "all", present)
@@ -122,37 +157,33 @@ def _cmd_dpcpu(kd, args):
             text.append(f"cpu {cpu}: absent")
             continue
         where = kd.dpcpu_addr(addr, cpu)
-        raw = kd.read(where, size)
-        entry = {"address": where, "bytes": raw.hex()}
-        if size in (1, 2, 4, 8):
-            entry["value"] = int.from_bytes(raw, "little")
-            text.append(f"cpu {cpu}: {entry['value']} ({entry['value']:#x}) at {where:#x}")
-        else:
-            text.append(f"cpu {cpu}: {raw.hex()} at {where:#x}")
-        values[str(cpu)] = entry
+        value = _value(kd, kd.read(where, size), desc)
+        values[str(cpu)] = {"address": where, "value": value}
+        text.append(f"cpu {cpu}: {_text(value, desc[3])}")
     return {"symbol": symbol, "template": addr, "size": size, "cpus": values}, text
 
 
 def _counter_bases(kd, arg):
-    """The counter_u64_t values named by arg: a symbol (one or an array) or a number."""
+    """The counter_u64_t values named by arg: an expression naming one or an
+    array of them, or a number (the value of a counter_u64_t)."""
     try:
-        return None, [int(arg, 0)]
+        return False, [int(arg, 0)]
     except ValueError:
         pass
-    addr = kd.lookup(arg)
-    size = kd.symbol_size(arg)
-    psize = 8
-    if size == 0 or size % psize:
-        raise CliError(f"{arg} is {size} bytes: not a counter_u64_t or an array of them")
-    raw = kd.read(addr, size)
-    return arg, list(struct.unpack(f"<{size // psize}Q", raw))
+    addr, (_, _, size, kind, elem_kind, elem_size, _) = _resolve(kd, arg)
+    if kind == "pointer" and size == 8:
+        return False, [int.from_bytes(kd.read(addr, 8), "little")]
+    if kind == "array" and elem_kind == "pointer" and elem_size == 8:
+        raw = kd.read(addr, size)
+        return True, [int.from_bytes(raw[i : i + 8], "little") for i in range(0, size, 8)]
+    raise CliError(f"{arg} is not a counter_u64_t or an array of them")
 
 
 def _cmd_counter(kd, args):
     _argc(args, 1, 1, "counter SYMBOL|ADDRESS")
-    symbol, bases = _counter_bases(kd, args[0])
+    is_array, bases = _counter_bases(kd, args[0])
     sums = kd.counter_u64_fetch_array(bases)
-    if len(sums) == 1 and (symbol is None or kd.symbol_size(symbol) == 8):
+    if not is_array:
         return {"counter": args[0], "sum": sums[0]}, [str(sums[0])]
     return {"counter": args[0], "sums": sums}, [f"[{i}] = {s}" for i, s in enumerate(sums)]
 
