@@ -227,13 +227,17 @@ kp_counter_fetch(kvm_t *kd, uint64_t base, uint64_t *ret)
 	return (NULL);
 }
 
-static const uint64_t *kp_sort_bases;
+/* A counter of an array, for sorting by stored value. */
+struct kp_counter_ref {
+	uint64_t base;
+	size_t index;
+};
 
 static int
 kp_cmp_base(const void *a, const void *b)
 {
-	uint64_t x = kp_sort_bases[*(const size_t *)a];
-	uint64_t y = kp_sort_bases[*(const size_t *)b];
+	uint64_t x = ((const struct kp_counter_ref *)a)->base;
+	uint64_t y = ((const struct kp_counter_ref *)b)->base;
 
 	return ((x > y) - (x < y));
 }
@@ -244,7 +248,7 @@ kp_cmp_base(const void *a, const void *b)
  * slots within one page is one read, as UMA packs a CPU's items in a page.
  */
 static struct kp_error *
-kp_counter_add_cpu(kvm_t *kd, const uint64_t *bases, const size_t *order,
+kp_counter_add_cpu(kvm_t *kd, const struct kp_counter_ref *order,
     size_t count, int cpu, unsigned char *page, uint64_t *sums)
 {
 	uint64_t pgmask = ~(kd->target.layout.page_size - 1);
@@ -255,10 +259,10 @@ kp_counter_add_cpu(kvm_t *kd, const uint64_t *bases, const size_t *order,
 
 	snprintf(what, sizeof(what), "counter slots of CPU %d", cpu);
 	for (i = 0; i < count; i = j) {
-		first = kp_zpcpu_slot(kd, bases[order[i]], cpu);
+		first = kp_zpcpu_slot(kd, order[i].base, cpu);
 		last = first;
 		for (j = i + 1; j < count; j++) {
-			addr = kp_zpcpu_slot(kd, bases[order[j]], cpu);
+			addr = kp_zpcpu_slot(kd, order[j].base, cpu);
 			if ((addr & pgmask) != (first & pgmask) ||
 			    ((addr + 7) & pgmask) != (first & pgmask))
 				break;
@@ -268,8 +272,8 @@ kp_counter_add_cpu(kvm_t *kd, const uint64_t *bases, const size_t *order,
 		if (err != NULL)
 			return (err);
 		for (k = i; k < j; k++) {
-			addr = kp_zpcpu_slot(kd, bases[order[k]], cpu);
-			sums[order[k]] += kp_decode_uint(kd,
+			addr = kp_zpcpu_slot(kd, order[k].base, cpu);
+			sums[order[k].index] += kp_decode_uint(kd,
 			    page + (addr - first), 8);
 		}
 	}
@@ -280,9 +284,9 @@ struct kp_error *
 kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases, size_t count,
     uint64_t *sums)
 {
+	struct kp_counter_ref *order = NULL;
 	unsigned char *page = NULL;
 	struct kp_error *err;
-	size_t *order = NULL;
 	size_t i;
 	int c;
 
@@ -299,15 +303,13 @@ kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases, size_t count,
 		goto out;
 	}
 	for (i = 0; i < count; i++)
-		order[i] = i;
-	kp_sort_bases = bases;
+		order[i] = (struct kp_counter_ref){ bases[i], i };
 	qsort(order, count, sizeof(*order), kp_cmp_base);
-	kp_sort_bases = NULL;
 	for (c = 0; c < kd->cpu_count; c++) {
 		if ((err = kp_check_interrupt(kd)) != NULL)
 			goto out;
-		err = kp_counter_add_cpu(kd, bases, order, count,
-		    kd->cpu_list[c], page, sums);
+		err = kp_counter_add_cpu(kd, order, count, kd->cpu_list[c],
+		    page, sums);
 		if (err != NULL)
 			goto out;
 	}
