@@ -11,22 +11,27 @@
 
 #include "sys.h"
 #include "counter.h"
+#include "jail.h"
 #include "pcpu.h"
 #include "proc.h"
+#include "vnet.h"
 
 /*
- * The boot plan, from the command line: which CPU ids exist, which one
- * panicked (its curthread carries the fixture process's own thread id,
- * so that the thread GDB selects in the core is that CPU's), which one
- * runs an interrupt thread.
+ * The boot plan, compiled in and overridden from the command line: which
+ * CPU ids exist, which one panicked (its curthread carries the fixture
+ * process's own thread id, so that the thread GDB selects in the core is
+ * that CPU's), which one runs an interrupt thread, the defect of a
+ * corrupt dump; and where the kernel is (the loader's module path).
  */
 struct fixture_plan {
 	const char	*shape;
-	const char	*truth_path;
+	const char	*truth_path;	/* NULL: write no truth.json */
 	u_int		maxid;
 	bool		absent[MAXCPU];
 	u_int		selected_cpu;
 	int		intr_cpu;	/* NOCPU: none */
+	const char	*corrupt;	/* NULL: a healthy kernel */
+	const char	*kernel_path;
 	lwpid_t		selected_tid;
 };
 
@@ -39,6 +44,7 @@ extern struct fixture_plan plan;
 void	kmem_init(void);
 void	*kmem_alloc_pages(size_t size);
 void	*kmem_alloc_guarded(size_t size);
+void	*kmem_alloc_hole(size_t size);
 void	*kmem_zalloc(size_t size);
 void	kmem_unmap_guards(void);
 #define	JUNK_WORD	0x4a554e4b4a554e4bULL	/* "JUNKJUNK" */
@@ -86,11 +92,52 @@ void	counter_array_register(const char *name, const char *type,
 	    void (*copy)(void *), const u_int *zero, u_int nzero);
 void	counters_fill(void);
 void	truth_counters(FILE *);
+void	truth_counter_array(FILE *, const char *key, const char *type,
+	    const char *const *fields, u_int n, counter_u64_t *arr,
+	    const uint64_t *sums);
 
-/* vm_meter.c, vfs_bio.c, tcp_subr.c: the counters' owners. */
+/* vm_meter.c, vfs_bio.c: the counters' owners. */
 void	vmcounter_startup(void);
 void	vfs_bio_init(void);
-void	tcp_init(void);
+
+/*
+ * ip_input.c, tcp_subr.c: VNET variables (plain globals without
+ * VIMAGE); vnet_tcp_init() is a VNET_SYSINIT (vnet NULL without VIMAGE).
+ * truth_tcpstat() is a vnet's tcpstat (VIMAGE), truth_bench_array() the
+ * array of the bench shape (TCPSTAT_FULL).
+ */
+VNET_DECLARE(int, ipforwarding);
+VNET_DECLARE(int, tcp_mssdflt);
+void	vnet_tcp_init(struct vnet *vnet);
+void	truth_tcpstat(FILE *, struct vnet *vnet);
+void	truth_bench_array(FILE *);
+
+/* netconf.c: each network stack's settings, by the stack's name. */
+void	netconf(struct vnet *vnet, const char *stack);
+void	truth_netconf(FILE *, struct vnet *vnet);
+
+#ifdef VIMAGE
+/* vnet.c, kern_jail.c */
+void	vnet_data_startup(void);
+void	vnet0_init(void);
+void	truth_vnets(FILE *);
+void	prison_startup(void);
+const char *prison_vnet_name(struct vnet *vnet);
+void	truth_prison_names(FILE *, const char *key, struct vnet *vnet);
+void	truth_jails(FILE *);
+#endif
+
+#ifdef FIXTURE_MODULES
+/* modules.c */
+void	modules_preload(void);
+void	modules_fill(void);
+void	truth_modules(FILE *);
+#endif
+
+/* corrupt.c: the defect of a corrupt dump. */
+void	corrupt_init(void);
+void	truth_corrupt(FILE *);
+void	corrupt_apply(void);
 
 /* truth.c: the JSON writer. */
 void	json_begin(FILE *, const char *key, char open);
@@ -98,6 +145,7 @@ void	json_end(FILE *, char close);
 void	json_u64(FILE *, const char *key, uint64_t v);
 void	json_i64(FILE *, const char *key, int64_t v);
 void	json_str(FILE *, const char *key, const char *s);
+void	json_bool(FILE *, const char *key, bool v);
 void	json_null(FILE *, const char *key);
 const char *cpukey(u_int cpu);
 void	truth_write(void);

@@ -94,18 +94,23 @@ thread_startup(void)
 	struct vmspace *vm;
 	struct thread *td;
 	char name[MAXCOMLEN + 1];
+	lwpid_t idle_base;
 	u_int cpu;
 
 	alltds = kmem_zalloc((mp_maxid + 3) * sizeof(*alltds));
-	if (plan.selected_tid >= IDLE_TID_BASE &&
-	    plan.selected_tid <= IDLE_TID_BASE + (lwpid_t)mp_maxid + 1)
-		panic("thread id %d collides with an idle thread's",
-		    (int)plan.selected_tid);
+	/*
+	 * The selected thread's tid is the host's thread id; should it fall
+	 * among the idle threads' ids, number those after it instead.
+	 */
+	idle_base = IDLE_TID_BASE;
+	if (plan.selected_tid >= idle_base &&
+	    plan.selected_tid <= idle_base + (lwpid_t)mp_maxid + 1)
+		idle_base = plan.selected_tid + 1;
 
 	idleproc = proc_create(11, "idle", P_SYSTEM | P_KPROC, NULL);
 	CPU_FOREACH(cpu) {
 		snprintf(name, sizeof(name), "idle: cpu%u", cpu);
-		td = thread_create(idleproc, IDLE_TID_BASE + cpu, name, 1);
+		td = thread_create(idleproc, idle_base + cpu, name, 1);
 		cpuid_to_pcpu[cpu]->pc_idlethread = td;
 		thread_run(td, cpu);
 	}
@@ -125,7 +130,7 @@ thread_startup(void)
 
 	if (plan.intr_cpu != NOCPU) {
 		intrproc = proc_create(12, "intr", P_SYSTEM | P_KPROC, NULL);
-		td = thread_create(intrproc, IDLE_TID_BASE + mp_maxid + 1,
+		td = thread_create(intrproc, idle_base + mp_maxid + 1,
 		    "swi4: clock (0)", 2);
 		thread_run(td, plan.intr_cpu);
 	}
@@ -153,6 +158,9 @@ truth_threads(FILE *f)
 		json_u64(f, "proc", (uintptr_t)td->td_proc);
 		json_u64(f, "pcb", (uintptr_t)td->td_pcb);
 		json_i64(f, "state", td->td_state);
+#ifdef VIMAGE
+		json_u64(f, "vnet", (uintptr_t)td->td_vnet);
+#endif
 		json_end(f, '}');
 	}
 	json_end(f, '}');

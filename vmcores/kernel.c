@@ -1,23 +1,41 @@
 /*-
  * Fixture kernel: a program that lays out memory as a FreeBSD kernel of
  * one version and architecture does (struct pcpu, cpuid_to_pcpu[],
- * DPCPU, counter(9)), writes the ground truth of every value it wrote,
- * and stops in fixture_ready() for GDB to dump it with gcore.
+ * DPCPU, counter(9); modules, VNET and jails in some shapes), writes the
+ * ground truth of every value it wrote, and stops in fixture_ready() for
+ * GDB to dump it with gcore.
  *
- * usage: kernel --shape NAME --truth PATH --maxid N [--absent 2,4,5]
- *	      --selected CPU [--intr CPU]
+ * usage: kernel [--shape NAME] [--maxid N] [--absent 2,4,5]
+ *	      [--selected CPU] [--intr CPU] [--corrupt KIND]
+ *	      [--truth PATH | PATH]
+ *
+ * The boot plan it was built for is compiled in (mkvmcore.py passes
+ * -DFIXTURE_SHAPE=... and the rest), so "kernel TRUTH", or "kernel"
+ * alone, boots that plan; each option overrides one part of it.  Without
+ * a truth path no truth.json is written.  Modules are loaded from the
+ * kernel's own directory.
  */
 
 #include <sys/syscall.h>
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fixture.h"
+#ifdef FIXTURE_MODULES
+#include "linker.h"
+#endif
+
+#if !defined(FIXTURE_SHAPE) || !defined(FIXTURE_MAXID) || \
+    !defined(FIXTURE_ABSENT) || !defined(FIXTURE_SELECTED) || \
+    !defined(FIXTURE_INTR) || !defined(FIXTURE_CORRUPT)
+#error "define the boot plan (FIXTURE_SHAPE and the rest: mkvmcore.py)"
+#endif
 
 struct fixture_plan plan;
 
@@ -56,6 +74,18 @@ parse_cpu(const char *opt, const char *s)
 }
 
 static void
+parse_absent(const char *opt, const char *s)
+{
+	char *list, *tok;
+
+	memset(plan.absent, 0, sizeof(plan.absent));
+	list = strdup(s);
+	for (tok = strtok(list, ","); tok != NULL; tok = strtok(NULL, ","))
+		plan.absent[parse_cpu(opt, tok)] = true;
+	free(list);
+}
+
+static void
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -65,14 +95,19 @@ parse_args(int argc, char **argv)
 		{ "absent", required_argument, NULL, 'a' },
 		{ "selected", required_argument, NULL, 'c' },
 		{ "intr", required_argument, NULL, 'i' },
+		{ "corrupt", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char *list, *tok;
-	bool have_maxid, have_selected;
+	static char kernel_path[PATH_MAX];
 	int ch;
 
-	have_maxid = have_selected = false;
-	plan.intr_cpu = NOCPU;
+	plan.shape = FIXTURE_SHAPE;
+	plan.maxid = parse_cpu("FIXTURE_MAXID", __XSTRING(FIXTURE_MAXID));
+	parse_absent("FIXTURE_ABSENT", FIXTURE_ABSENT);
+	plan.selected_cpu = parse_cpu("FIXTURE_SELECTED",
+	    __XSTRING(FIXTURE_SELECTED));
+	plan.intr_cpu = FIXTURE_INTR;
+	plan.corrupt = *FIXTURE_CORRUPT != '\0' ? FIXTURE_CORRUPT : NULL;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -83,31 +118,29 @@ parse_args(int argc, char **argv)
 			break;
 		case 'm':
 			plan.maxid = parse_cpu("--maxid", optarg);
-			have_maxid = true;
 			break;
 		case 'a':
-			list = strdup(optarg);
-			for (tok = strtok(list, ","); tok != NULL;
-			    tok = strtok(NULL, ","))
-				plan.absent[parse_cpu("--absent", tok)] = true;
-			free(list);
+			parse_absent("--absent", optarg);
 			break;
 		case 'c':
 			plan.selected_cpu = parse_cpu("--selected", optarg);
-			have_selected = true;
 			break;
 		case 'i':
 			plan.intr_cpu = parse_cpu("--intr", optarg);
 			break;
+		case 'k':
+			plan.corrupt = *optarg != '\0' ? optarg : NULL;
+			break;
 		default:
-			panic("usage: kernel --shape NAME --truth PATH "
-			    "--maxid N [--absent LIST] --selected CPU "
-			    "[--intr CPU]");
+			panic("usage: kernel [--shape NAME] [--maxid N] "
+			    "[--absent LIST] [--selected CPU] [--intr CPU] "
+			    "[--corrupt KIND] [--truth PATH | PATH]");
 		}
 	}
-	if (plan.shape == NULL || plan.truth_path == NULL || !have_maxid ||
-	    !have_selected || optind != argc)
-		panic("--shape, --truth, --maxid and --selected are required");
+	if (optind < argc && plan.truth_path == NULL)
+		plan.truth_path = argv[optind++];
+	if (optind != argc)
+		panic("unexpected argument \"%s\"", argv[optind]);
 	if (plan.selected_cpu > plan.maxid || plan.absent[plan.selected_cpu])
 		panic("selected CPU %u is not present", plan.selected_cpu);
 	if (plan.intr_cpu != NOCPU && ((u_int)plan.intr_cpu > plan.maxid ||
@@ -115,6 +148,9 @@ parse_args(int argc, char **argv)
 	    (u_int)plan.intr_cpu == plan.selected_cpu))
 		panic("interrupt CPU %d is absent or the selected one",
 		    plan.intr_cpu);
+	if (realpath("/proc/self/exe", kernel_path) == NULL)
+		panic("/proc/self/exe: %s", strerror(errno));
+	plan.kernel_path = kernel_path;
 	plan.selected_tid = (lwpid_t)syscall(SYS_gettid);
 }
 
@@ -144,12 +180,26 @@ main(int argc, char **argv)
 	kmem_init();
 	mp_setmaxid();
 	cpu_mp_start();
+	corrupt_init();
 	thread_startup();
 	statclock_init();
 	dpcpu_vars_init();
 	vmcounter_startup();
 	vfs_bio_init();
-	tcp_init();
+#ifdef FIXTURE_MODULES
+	linker_startup();
+	modules_preload();
+#endif
+#ifdef VIMAGE
+	vnet0_init();
+	prison_startup();
+#else
+	vnet_tcp_init(NULL);
+	netconf(NULL, "vnet0");
+#endif
+#ifdef FIXTURE_MODULES
+	modules_fill();
+#endif
 	counters_fill();
 
 	/* The selected CPU panicked and stopped the others. */
@@ -157,7 +207,9 @@ main(int argc, char **argv)
 		if (cpu != plan.selected_cpu)
 			CPU_SET(cpu, &stopped_cpus);
 
-	truth_write();
+	if (plan.truth_path != NULL)
+		truth_write();
+	corrupt_apply();
 	kmem_unmap_guards();
 	fixture_ready();
 	return (0);

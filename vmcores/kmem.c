@@ -6,8 +6,9 @@
  *
  * Guard pages (kmem_alloc_guarded) separate allocations that a FreeBSD
  * kernel does not place side by side, such as arm64's per-CPU pcpu
- * allocations; they are unmapped before the core is taken, so reading
- * across one fails as it would in a real dump.
+ * allocations; they, and the holes of kmem_alloc_hole, are unmapped
+ * before the core is taken, so reading them fails as it would in a real
+ * dump.
  */
 
 #include <sys/mman.h>
@@ -25,7 +26,10 @@ static char *kmem_base;
 static char *kmem_next;
 static char *kmem_heap;
 static char *kmem_heap_end;
-static char *kmem_guards[KMEM_MAXGUARDS];
+static struct kmem_guard {
+	char	*kg_addr;
+	size_t	 kg_len;
+} kmem_guards[KMEM_MAXGUARDS];
 static u_int kmem_nguards;
 
 void
@@ -56,17 +60,30 @@ kmem_alloc_pages(size_t size)
 	return (p);
 }
 
+/* Address space for size bytes that will not be in the core. */
+void *
+kmem_alloc_hole(size_t size)
+{
+	char *p;
+
+	size = round_page(size);
+	if (kmem_nguards == KMEM_MAXGUARDS)
+		panic("kmem_alloc_hole: too many holes");
+	p = kmem_alloc_pages(size);
+	kmem_guards[kmem_nguards].kg_addr = p;
+	kmem_guards[kmem_nguards].kg_len = size;
+	kmem_nguards++;
+	return (p);
+}
+
 /* As kmem_alloc_pages(), followed by a page that will not be in the core. */
 void *
 kmem_alloc_guarded(size_t size)
 {
 	char *p;
 
-	if (kmem_nguards == KMEM_MAXGUARDS)
-		panic("kmem_alloc_guarded: too many guards");
 	p = kmem_alloc_pages(size);
-	kmem_guards[kmem_nguards++] = kmem_next;
-	kmem_next += PAGE_SIZE;
+	kmem_alloc_hole(PAGE_SIZE);
 	return (p);
 }
 
@@ -88,14 +105,14 @@ kmem_zalloc(size_t size)
 	return (p);
 }
 
-/* Drop the guard pages and the unused arena: holes in the core. */
+/* Drop the guard pages, the holes and the unused arena: not in the core. */
 void
 kmem_unmap_guards(void)
 {
 	u_int i;
 
 	for (i = 0; i < kmem_nguards; i++)
-		if (munmap(kmem_guards[i], PAGE_SIZE) != 0)
+		if (munmap(kmem_guards[i].kg_addr, kmem_guards[i].kg_len) != 0)
 			panic("kmem_unmap_guards: munmap: %s", strerror(errno));
 	if (munmap(kmem_next, KMEM_ARENA_SIZE - (size_t)(kmem_next -
 	    kmem_base)) != 0)

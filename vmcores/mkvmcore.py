@@ -8,10 +8,13 @@ DIR (default build/vmcores/SHAPE, or SHAPE-N when N is not the shape's
 default) receives:
 
     kernel      the fixture kernel, with debug info (gdb's symbol file)
+    *.ko        its modules, for the shapes that load some (shared
+                objects GDB loads from here when it opens the core)
     vmcore      the ELF core GDB's gcore wrote at fixture_ready()
     truth.json  every value the fixture wrote, written by the fixture
-    stamp       what the three were made from; a matching stamp skips
-                the rebuild
+                (and, for a corrupt dump, what was done to it)
+    stamp       what they were made from; a matching stamp skips the
+                rebuild
 
 Importable: make_vmcore(shape, ncpus=None, outdir=None) -> outdir.
 """
@@ -33,12 +36,23 @@ PROJECT_ROOT = VMCORES_DIR.parent
 COMMON_SOURCES = [
     "kernel.c", "kmem.c", "subr_smp.c", "subr_pcpu.c", "kern_thread.c",
     "dpcpu_vars.c", "uma_pcpu.c", "subr_counter.c", "libkvm_model.c",
-    "vm_meter.c", "vfs_bio.c", "tcp_subr.c", "truth.c",
+    "vm_meter.c", "vfs_bio.c", "ip_input.c", "tcp_subr.c", "netconf.c",
+    "corrupt.c", "truth.c",
 ]
-HEADERS = ["sys.h", "pcpu.h", "proc.h", "counter.h", "fixture.h"]
+VIMAGE_SOURCES = ["vnet.c", "kern_jail.c"]
+LINKER_SOURCES = [
+    "subr_kobj.c", "linker_if.c", "kern_linker.c", "link_elf.c",
+    "link_elf_obj.c", "modules.c",
+]
+MODULES = ["mod_dso", "mod_obj", "mod_unlisted"]
+HEADERS = ["sys.h", "pcpu.h", "proc.h", "counter.h", "fixture.h", "vnet.h",
+           "jail.h", "kobj.h", "linker.h", "module_vars.h"]
 MACHDEP = {"amd64": "amd64_machdep.c", "arm64": "arm64_machdep.c"}
+NOT_FREEBSD = "notfreebsd.c"
 
-CFLAGS = ["-g", "-O0", "-no-pie", "-std=gnu11", "-Wall", "-Wextra", "-Werror"]
+WARNINGS = ["-std=gnu11", "-Wall", "-Wextra", "-Werror"]
+CFLAGS = ["-g", "-O0", "-no-pie", *WARNINGS]
+MODULE_CFLAGS = ["-g", "-O0", "-fPIC", "-shared", *WARNINGS]
 GDB_TIMEOUT = 300
 
 
@@ -57,6 +71,35 @@ class Shape:
     maxid: int = -1         # mp_maxid when CPU ids are sparse
     absent: tuple = ()      # absent CPU ids in 0..maxid
     selected: int = -1      # the panicking CPU (-1: the second present)
+    vimage: bool = False    # options VIMAGE: vnets and jails
+    modules: bool = False   # linker_files and the modules MODULES
+    tcpstat_full: bool = False  # a 300-counter struct tcpstat
+    corrupt: str = ""       # the defect of a corrupt dump (CORRUPT_KINDS)
+
+
+# The defects of the corrupt dumps, each of shape corrupt-KIND (amd64 13+,
+# 4 CPUs): what is wrong, and what the tool is expected to say about it
+# (its one-line message, or a distinctive part of it; None: GDB itself
+# warns).  The kernel applies the defect in corrupt.c, except for
+# "truncated", which the generator applies to the core file, and
+# "not-freebsd", which is another program altogether.
+CORRUPT_KINDS = {
+    "maxcpus-huge": ("mp_maxcpus is 0x7fffffff",
+                     "mp_maxcpus is 2147483647"),
+    "maxcpus-negative": ("mp_maxcpus is -4", "mp_maxcpus is -4"),
+    "maxcpus-zero": ("mp_maxcpus is 0", "mp_maxcpus is 0"),
+    "maxid-beyond": ("mp_maxid is MAXCPU + 5", "mp_maxid is"),
+    "pcpu-unmapped": ("cpuid_to_pcpu[2] points at an unmapped page",
+                      "cannot read struct pcpu of CPU 2"),
+    "dpcpu-garbage": ("dpcpu_off[1] is garbage: CPU 1's DPCPU copies are "
+                      "unreadable", "cannot read"),
+    "counter-nowhere": ("every CPU's slot of vm_cnt.v_swtch is unmapped",
+                        "cannot read counter slot"),
+    "truncated": ("the vmcore cut to half its size", None),
+    "not-freebsd": ("a plain C program with no FreeBSD symbols",
+                    "unable to find cpuid_to_pcpu"),
+}
+GENERATOR_CORRUPTIONS = ("truncated", "not-freebsd")
 
 
 SHAPES = {
@@ -88,7 +131,26 @@ SHAPES = {
         "amd64", 1400097, 1024, 1024, 0,
         "amd64 13+ with MAXCPU 1024 and 1024 CPUs present",
         selected=700),
+    "modules": Shape(
+        "amd64", 1400097, 256, 4, 0,
+        "amd64 13+ with linker_files: the kernel, DSO-style mod_dso.ko "
+        "(link_elf) and object-style mod_obj.ko (link_elf_obj) with DPCPU "
+        "variables; mod_unlisted.ko mapped but not on linker_files",
+        modules=True),
+    "vimage": Shape(
+        "amd64", 1400097, 256, 4, 0,
+        "amd64 13+ with VIMAGE: vnet0 and jails web and db with their own "
+        "vnets, tcpstat in each; the modules of 'modules' with VNET "
+        "variables too", vimage=True, modules=True),
+    "bench": Shape(
+        "amd64", 1400097, 1024, 1024, 0,
+        "amd64 13+ with MAXCPU 1024, 1024 CPUs and a 300-counter struct "
+        "tcpstat, for benchmarks", tcpstat_full=True),
 }
+for _kind, (_what, _expect) in CORRUPT_KINDS.items():
+    SHAPES["corrupt-" + _kind] = Shape(
+        "amd64", 1400097, 256, 4, 0, "corrupt amd64 13+: " + _what,
+        corrupt=_kind)
 DEFAULT_SHAPE = "amd64"
 
 
@@ -124,7 +186,8 @@ def _plan(shape_name, ncpus):
         "shape": shape_name, "machine": shape.machine,
         "osreldate": shape.osreldate, "maxcpu": maxcpu, "ncpus": ncpus,
         "maxid": maxid, "absent": absent, "selected": selected,
-        "intr": intr,
+        "intr": intr, "vimage": shape.vimage, "modules": shape.modules,
+        "tcpstat_full": shape.tcpstat_full, "corrupt": shape.corrupt,
     }
 
 
@@ -137,16 +200,29 @@ def default_outdir(shape, ncpus=None):
     return PROJECT_ROOT / "build" / "vmcores" / name
 
 
-def _sources(machine):
-    return [VMCORES_DIR / f for f in
-            COMMON_SOURCES + [MACHDEP[machine]]]
+def _sources(plan):
+    """The kernel's sources: a FreeBSD kernel's, or the plain program."""
+    if plan["corrupt"] == "not-freebsd":
+        names = [NOT_FREEBSD]
+    else:
+        names = COMMON_SOURCES + [MACHDEP[plan["machine"]]]
+        if plan["vimage"]:
+            names += VIMAGE_SOURCES
+        if plan["modules"]:
+            names += LINKER_SOURCES
+    return [VMCORES_DIR / f for f in names]
+
+
+def _modules(plan):
+    return MODULES if plan["modules"] else []
 
 
 def _stamp(plan):
     """A digest of everything the result depends on."""
     h = hashlib.sha256()
     h.update(json.dumps(plan, sort_keys=True).encode())
-    for f in sorted(_sources(plan["machine"])
+    for f in sorted(_sources(plan)
+                    + [VMCORES_DIR / f"{m}.c" for m in _modules(plan)]
                     + [VMCORES_DIR / n for n in HEADERS]
                     + [Path(__file__).resolve()]):
         h.update(f.name.encode())
@@ -168,6 +244,9 @@ def _run(cmd, what, timeout=GDB_TIMEOUT):
 def _env():
     env = dict(os.environ, LC_ALL="C")
     env.pop("DEBUGINFOD_URLS", None)
+    # make test-asan preloads the sanitizer runtimes into the test run: the
+    # fixture kernel must not get them (gcore would dump ASan's shadow).
+    env.pop("LD_PRELOAD", None)
     return env
 
 
@@ -175,27 +254,57 @@ def _tail(text, lines=15):
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _compile(plan, kernel):
-    cmd = ["gcc", *CFLAGS,
-           f"-DFIXTURE_MACHINE_{plan['machine'].upper()}",
-           f"-D__FreeBSD_version={plan['osreldate']}",
-           f"-DMAXCPU={plan['maxcpu']}",
-           "-o", str(kernel), *map(str, _sources(plan["machine"]))]
-    r = _run(cmd, "compiling the fixture kernel")
+def _options(plan):
+    """The kernel configuration: machine, version, MAXCPU, options."""
+    opts = [f"-DFIXTURE_MACHINE_{plan['machine'].upper()}",
+            f"-D__FreeBSD_version={plan['osreldate']}",
+            f"-DMAXCPU={plan['maxcpu']}"]
+    if plan["vimage"]:
+        opts.append("-DVIMAGE")
+    return opts
+
+
+def _boot_plan(plan):
+    """The boot plan compiled into the kernel (kernel.c)."""
+    kernel_corrupt = plan["corrupt"] \
+        if plan["corrupt"] not in GENERATOR_CORRUPTIONS else ""
+    intr = plan["intr"] if plan["intr"] is not None else -1
+    return [f'-DFIXTURE_SHAPE="{plan["shape"]}"',
+            f"-DFIXTURE_MAXID={plan['maxid']}",
+            f'-DFIXTURE_ABSENT="{",".join(map(str, plan["absent"]))}"',
+            f"-DFIXTURE_SELECTED={plan['selected']}",
+            f"-DFIXTURE_INTR={intr}",
+            f'-DFIXTURE_CORRUPT="{kernel_corrupt}"']
+
+
+def _gcc(cmd, what):
+    r = _run(["gcc", *cmd], what)
     if r.returncode != 0:
-        raise VmcoreError("compiling the fixture kernel failed:\n"
-                          + _tail(r.stdout))
+        raise VmcoreError(f"{what} failed:\n" + _tail(r.stdout))
+
+
+def _compile(plan, outdir):
+    """DIR/kernel and DIR/MODULE.ko."""
+    if plan["corrupt"] == "not-freebsd":
+        _gcc([*CFLAGS, f'-DFIXTURE_SHAPE="{plan["shape"]}"',
+              "-o", str(outdir / "kernel"), *map(str, _sources(plan))],
+             "compiling the plain program")
+        return
+    extra = []
+    if plan["modules"]:
+        extra.append("-DFIXTURE_MODULES")
+    if plan["tcpstat_full"]:
+        extra.append("-DTCPSTAT_FULL")
+    _gcc([*CFLAGS, *_options(plan), *_boot_plan(plan), *extra,
+          "-o", str(outdir / "kernel"), *map(str, _sources(plan)), "-ldl"],
+         "compiling the fixture kernel")
+    for m in _modules(plan):
+        _gcc([*MODULE_CFLAGS, *_options(plan), "-o", str(outdir / f"{m}.ko"),
+              str(VMCORES_DIR / f"{m}.c")], f"compiling module {m}")
 
 
 def _dump(plan, kernel, vmcore, truth):
     """Run the kernel under GDB to fixture_ready() and gcore it."""
-    args = ["--shape", plan["shape"], "--truth", str(truth),
-            "--maxid", str(plan["maxid"]),
-            "--selected", str(plan["selected"])]
-    if plan["absent"]:
-        args += ["--absent", ",".join(map(str, plan["absent"]))]
-    if plan["intr"] is not None:
-        args += ["--intr", str(plan["intr"])]
     cmd = ["gdb", "-nx", "-batch",
            "-iex", "set debuginfod enabled off",
            "-ex", "set pagination off",
@@ -204,7 +313,7 @@ def _dump(plan, kernel, vmcore, truth):
            "-ex", "run",
            "-ex", f"gcore {vmcore}",
            "-ex", "kill",
-           "--args", str(kernel), *args]
+           "--args", str(kernel), str(truth)]
     r = _run(cmd, "running the fixture kernel under gdb")
     fixture_errors = [ln for ln in r.stdout.splitlines()
                       if ln.startswith("fixture kernel: ")]
@@ -223,6 +332,23 @@ def _dump(plan, kernel, vmcore, truth):
         raise VmcoreError("the fixture kernel wrote no truth.json")
 
 
+def _corrupt(plan, vmcore, truth):
+    """Record what was done to a corrupt dump; cut a truncated one."""
+    kind = plan["corrupt"]
+    if not kind:
+        return
+    t = json.loads(truth.read_text())
+    record = t.setdefault("corrupt", {"kind": kind})
+    record["expect"] = CORRUPT_KINDS[kind][1]
+    if kind == "truncated":
+        size = vmcore.stat().st_size
+        with open(vmcore, "r+b") as f:
+            f.truncate(size // 2)
+        record["original_size"] = size
+        record["cut_size"] = size // 2
+    truth.write_text(json.dumps(t) + "\n")
+
+
 def _check_truth(plan, truth):
     try:
         t = json.loads(truth.read_text())
@@ -230,7 +356,10 @@ def _check_truth(plan, truth):
         raise VmcoreError(f"{truth}: not JSON: {e}") from None
     want = {"shape": plan["shape"], "mp_maxid": plan["maxid"],
             "absent": plan["absent"], "selected_cpu": plan["selected"],
-            "mp_maxcpus": plan["maxcpu"], "osreldate": plan["osreldate"]}
+            "mp_maxcpus": plan["maxcpu"], "osreldate": plan["osreldate"],
+            "vimage": plan["vimage"]}
+    if plan["corrupt"] == "not-freebsd":
+        want = {"shape": plan["shape"]}
     for key, value in want.items():
         if t.get(key) != value:
             raise VmcoreError(f"{truth}: {key} is {t.get(key)!r}, "
@@ -248,7 +377,10 @@ def make_vmcore(shape=DEFAULT_SHAPE, ncpus=None, outdir=None, force=False):
     outdir = outdir.resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     stamp = _stamp(plan)
-    names = ("kernel", "vmcore", "truth.json")
+    # Built in .build; the programs move to DIR before they run, as the
+    # core records where the kernel found its modules.
+    programs = ["kernel"] + [f"{m}.ko" for m in _modules(plan)]
+    names = programs + ["vmcore", "truth.json"]
     with open(outdir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stamp_file = outdir / "stamp"
@@ -261,13 +393,16 @@ def make_vmcore(shape=DEFAULT_SHAPE, ncpus=None, outdir=None, force=False):
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         try:
-            _compile(plan, tmp / "kernel")
-            for n in names:
+            _compile(plan, tmp)
+            for n in ["kernel", "vmcore", "truth.json"] + \
+                    [f"{m}.ko" for m in MODULES]:
                 (outdir / n).unlink(missing_ok=True)
-            os.replace(tmp / "kernel", outdir / "kernel")
+            for n in programs:
+                os.replace(tmp / n, outdir / n)
             _dump(plan, outdir / "kernel", tmp / "vmcore",
                   tmp / "truth.json")
             _check_truth(plan, tmp / "truth.json")
+            _corrupt(plan, tmp / "vmcore", tmp / "truth.json")
             os.replace(tmp / "vmcore", outdir / "vmcore")
             os.replace(tmp / "truth.json", outdir / "truth.json")
         finally:
@@ -292,7 +427,7 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.list_shapes:
         for name, shape in SHAPES.items():
-            print(f"{name:10} {shape.summary}")
+            print(f"{name:24} {shape.summary}")
         return 0
     try:
         print(make_vmcore(a.shape, a.ncpus, a.outdir, a.force))

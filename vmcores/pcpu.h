@@ -256,19 +256,7 @@ extern struct pcpu *cpuid_to_pcpu[MAXCPU];
 #define	DPCPU_SETNAME		"set_pcpu"
 #define	DPCPU_SYMPREFIX		"pcpu_entry_"
 
-/*
- * The bounds of set_pcpu, made by the linker.  FreeBSD declares them
- * "extern uintptr_t *__start_set_pcpu;", for which clang, the kernel's
- * compiler, emits no debug info; GCC would emit some.  The fixture takes
- * their addresses in assembly instead, so that in its debug info, as in
- * a kernel.debug, they are symbols without a type.
- */
-#define	__SET_ADDR(sym) __extension__ ({				\
-	uintptr_t __a;							\
-									\
-	__asm__("leaq " sym "(%%rip), %0" : "=r" (__a));		\
-	__a;								\
-})
+/* The bounds of set_pcpu, made by the linker (see __SET_ADDR). */
 #define	DPCPU_START		__SET_ADDR("__start_set_pcpu")
 #define	DPCPU_STOP		__SET_ADDR("__stop_set_pcpu")
 
@@ -290,5 +278,8 @@ extern uintptr_t dpcpu_off[MAXCPU];
 
 void	pcpu_init(struct pcpu *pcpu, int cpuid, size_t size);
 void	dpcpu_init(void *dpcpu, int cpuid);
+void	dpcpu_startup(void);
+void	*dpcpu_alloc(int size);
+void	dpcpu_copy(void *s, int size);
 
 #endif /* !_FIXTURE_PCPU_H_ */

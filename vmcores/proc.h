@@ -14,6 +14,7 @@
 struct mtx;
 struct proc;
 struct thread;
+struct vnet;
 
 #ifdef FIXTURE_MACHINE_AMD64
 /* sys/amd64/include/pcb.h */
@@ -107,6 +108,9 @@ struct thread {
 #if __FreeBSD_version >= 1300000
 	int		td_lastcpu;	/* (t) Last cpu we were on. */
 	int		td_oncpu;	/* (t) Which cpu we are on. */
+#endif
+#ifdef VIMAGE
+	struct vnet	*td_vnet;	/* (k) Effective vnet. */
 #endif
 };
 

@@ -12,9 +12,9 @@
 
 #include "fixture.h"
 
-#define	COUNTERS_MAX		128
+#define	COUNTERS_MAX		1024
 #define	COUNTER_ARRAYS_MAX	4
-#define	COUNTER_ARRAY_MAXN	64
+#define	COUNTER_ARRAY_MAXN	512
 
 struct fixture_counter {
 	const char		*fc_name;	/* NULL: an array element */
@@ -72,6 +72,10 @@ counter_register(const char *name, counter_u64_t *var, enum counter_kind kind)
 	ncounters++;
 }
 
+/*
+ * An array of counters named name (NULL: one whose owner writes its
+ * ground truth, such as a vnet's copy of one, with truth_counter_array()).
+ */
 void
 counter_array_register(const char *name, const char *type,
     const char *const *fields, u_int n, counter_u64_t *arr,
@@ -80,15 +84,19 @@ counter_array_register(const char *name, const char *type,
 	struct fixture_counter_array *fa;
 	u_int i, j;
 
-	if (ncounter_arrays == COUNTER_ARRAYS_MAX || n > COUNTER_ARRAY_MAXN)
-		panic("counter_array_register: too many arrays or counters");
-	fa = &counter_arrays[ncounter_arrays++];
-	fa->fa_name = name;
-	fa->fa_type = type;
-	fa->fa_fields = fields;
-	fa->fa_n = n;
-	fa->fa_arr = arr;
-	fa->fa_copy = copy;
+	if (n > COUNTER_ARRAY_MAXN)
+		panic("counter_array_register: too many counters");
+	if (name != NULL) {
+		if (ncounter_arrays == COUNTER_ARRAYS_MAX)
+			panic("counter_array_register: too many arrays");
+		fa = &counter_arrays[ncounter_arrays++];
+		fa->fa_name = name;
+		fa->fa_type = type;
+		fa->fa_fields = fields;
+		fa->fa_n = n;
+		fa->fa_arr = arr;
+		fa->fa_copy = copy;
+	}
 	for (i = 0; i < n; i++) {
 		counter_register(NULL, &arr[i], CK_NORMAL);
 		for (j = 0; j < nzero; j++)
@@ -148,6 +156,42 @@ truth_slots(FILE *f, counter_u64_t c)
 	json_end(f, '}');
 }
 
+/*
+ * An array of counters: where it is, its counters and slots, and its
+ * sums (what its sysctl handler returns, as one struct of type).
+ */
+void
+truth_counter_array(FILE *f, const char *key, const char *type,
+    const char *const *fields, u_int n, counter_u64_t *arr,
+    const uint64_t *sums)
+{
+	u_int i;
+
+	json_begin(f, key, '{');
+	json_str(f, "struct", type);
+	json_u64(f, "addr", (uintptr_t)arr);
+	json_begin(f, "fields", '[');
+	for (i = 0; i < n; i++)
+		json_str(f, NULL, fields[i]);
+	json_end(f, ']');
+	json_begin(f, "values", '[');
+	for (i = 0; i < n; i++)
+		json_u64(f, NULL, (uintptr_t)arr[i]);
+	json_end(f, ']');
+	json_begin(f, "sums", '[');
+	for (i = 0; i < n; i++)
+		json_u64(f, NULL, sums[i]);
+	json_end(f, ']');
+	json_begin(f, "elements", '[');
+	for (i = 0; i < n; i++) {
+		json_begin(f, NULL, '{');
+		truth_slots(f, arr[i]);
+		json_end(f, '}');
+	}
+	json_end(f, ']');
+	json_end(f, '}');
+}
+
 void
 truth_counters(FILE *f)
 {
@@ -173,30 +217,9 @@ truth_counters(FILE *f)
 	json_begin(f, "counter_arrays", '{');
 	for (k = 0; k < ncounter_arrays; k++) {
 		fa = &counter_arrays[k];
-		json_begin(f, fa->fa_name, '{');
-		json_str(f, "struct", fa->fa_type);
-		json_u64(f, "addr", (uintptr_t)fa->fa_arr);
-		json_begin(f, "fields", '[');
-		for (i = 0; i < fa->fa_n; i++)
-			json_str(f, NULL, fa->fa_fields[i]);
-		json_end(f, ']');
-		json_begin(f, "values", '[');
-		for (i = 0; i < fa->fa_n; i++)
-			json_u64(f, NULL, (uintptr_t)fa->fa_arr[i]);
-		json_end(f, ']');
 		fa->fa_copy(sums);
-		json_begin(f, "sums", '[');
-		for (i = 0; i < fa->fa_n; i++)
-			json_u64(f, NULL, sums[i]);
-		json_end(f, ']');
-		json_begin(f, "elements", '[');
-		for (i = 0; i < fa->fa_n; i++) {
-			json_begin(f, NULL, '{');
-			truth_slots(f, fa->fa_arr[i]);
-			json_end(f, '}');
-		}
-		json_end(f, ']');
-		json_end(f, '}');
+		truth_counter_array(f, fa->fa_name, fa->fa_type, fa->fa_fields,
+		    fa->fa_n, fa->fa_arr, sums);
 	}
 	json_end(f, '}');
 

@@ -34,10 +34,28 @@
 #define	__aligned(x)	__attribute__((__aligned__(x)))
 #define	__section(x)	__attribute__((__section__(x)))
 #define	__used		__attribute__((__used__))
+#define	__unused	__attribute__((__unused__))
 #define	__packed	__attribute__((__packed__))
 #define	__noinline	__attribute__((__noinline__))
 #define	__STRING(x)	#x
 #define	__XSTRING(x)	__STRING(x)
+/* Makes the assembler, hence the linker, see a reference to sym. */
+#define	__GLOBL(sym)	__asm__(".globl " __XSTRING(sym))
+
+/*
+ * The bounds of a linker set (__start_set_X, __stop_set_X), made by the
+ * linker.  FreeBSD declares them "extern uintptr_t *__start_set_pcpu;",
+ * for which clang, the kernel's compiler, emits no debug info; GCC would
+ * emit some.  The fixture takes their addresses in assembly instead, so
+ * that in its debug info, as in a kernel.debug, they are symbols without
+ * a type.
+ */
+#define	__SET_ADDR(sym) __extension__ ({				\
+	uintptr_t __a;							\
+									\
+	__asm__("leaq " sym "(%%rip), %0" : "=r" (__a));		\
+	__a;								\
+})
 
 /* sys/sys/types.h, sys/<machine>/include/_types.h */
 typedef	unsigned char	u_char;
@@ -46,6 +64,8 @@ typedef	int32_t		pid_t;
 typedef	int32_t		lwpid_t;
 typedef	int64_t		register_t;
 typedef	uint64_t	vm_offset_t;
+typedef	char		*caddr_t;	/* core address */
+typedef	const char	*c_caddr_t;	/* core address, pointer to const */
 
 /* sys/sys/param.h, sys/<machine>/include/param.h */
 #define	PAGE_SHIFT	12
@@ -55,6 +75,8 @@ typedef	uint64_t	vm_offset_t;
 #define	roundup2(x, y)	(((x) + ((y) - 1)) & ~((y) - 1))
 #define	howmany(x, y)	(((x) + ((y) - 1)) / (y))
 #define	MAXCOMLEN	19
+#define	MAXHOSTNAMELEN	256
+#define	MAXPATHLEN	1024
 #ifdef FIXTURE_MACHINE_AMD64
 #define	MACHINE		"amd64"
 #define	CACHE_LINE_SIZE	64
@@ -71,7 +93,7 @@ typedef	uint64_t	vm_offset_t;
 #define	CP_IDLE		4
 #define	CPUSTATES	5
 
-/* sys/sys/queue.h: the STAILQ and TAILQ shapes, field names included. */
+/* sys/sys/queue.h: the STAILQ, LIST and TAILQ shapes, field names included. */
 #define	STAILQ_HEAD(name, type)						\
 struct name {								\
 	struct type *stqh_first;	/* first element */		\
@@ -87,6 +109,26 @@ struct {								\
 	(head)->stqh_last = &(elm)->field.stqe_next;			\
 } while (0)
 
+#define	LIST_HEAD(name, type)						\
+struct name {								\
+	struct type *lh_first;	/* first element */			\
+}
+#define	LIST_HEAD_INITIALIZER(head)	{ NULL }
+#define	LIST_ENTRY(type)						\
+struct {								\
+	struct type *le_next;	/* next element */			\
+	struct type **le_prev;	/* address of previous next element */	\
+}
+#define	LIST_FOREACH(var, head, field)					\
+	for ((var) = (head)->lh_first; (var) != NULL;			\
+	    (var) = (var)->field.le_next)
+#define	LIST_INSERT_HEAD(head, elm, field) do {				\
+	if (((elm)->field.le_next = (head)->lh_first) != NULL)		\
+		(head)->lh_first->field.le_prev = &(elm)->field.le_next;\
+	(head)->lh_first = (elm);					\
+	(elm)->field.le_prev = &(head)->lh_first;			\
+} while (0)
+
 #define	TAILQ_HEAD(name, type)						\
 struct name {								\
 	struct type *tqh_first;	/* first element */			\
@@ -97,9 +139,30 @@ struct {								\
 	struct type *tqe_next;	/* next element */			\
 	struct type **tqe_prev;	/* address of previous next element */	\
 }
+#define	TAILQ_HEAD_INITIALIZER(head)	{ NULL, &(head).tqh_first }
+#define	TAILQ_FOREACH(var, head, field)					\
+	for ((var) = (head)->tqh_first; (var) != NULL;			\
+	    (var) = (var)->field.tqe_next)
 #define	TAILQ_INIT(head) do {						\
 	(head)->tqh_first = NULL;					\
 	(head)->tqh_last = &(head)->tqh_first;				\
+} while (0)
+#define	TAILQ_INSERT_HEAD(head, elm, field) do {			\
+	if (((elm)->field.tqe_next = (head)->tqh_first) != NULL)	\
+		(head)->tqh_first->field.tqe_prev =			\
+		    &(elm)->field.tqe_next;				\
+	else								\
+		(head)->tqh_last = &(elm)->field.tqe_next;		\
+	(head)->tqh_first = (elm);					\
+	(elm)->field.tqe_prev = &(head)->tqh_first;			\
+} while (0)
+#define	TAILQ_REMOVE(head, elm, field) do {				\
+	if (((elm)->field.tqe_next) != NULL)				\
+		(elm)->field.tqe_next->field.tqe_prev =			\
+		    (elm)->field.tqe_prev;				\
+	else								\
+		(head)->tqh_last = (elm)->field.tqe_prev;		\
+	*(elm)->field.tqe_prev = (elm)->field.tqe_next;			\
 } while (0)
 #define	TAILQ_INSERT_TAIL(head, elm, field) do {			\
 	(elm)->field.tqe_next = NULL;					\

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #include "fixture.h"
+#ifdef FIXTURE_MODULES
+#include "linker.h"
+#endif
 
 /* A minimal JSON writer: nesting state is one "first item" flag a level. */
 static bool json_first[16] = { true };
@@ -58,6 +61,14 @@ json_i64(FILE *f, const char *key, int64_t v)
 
 	json_sep(f, key);
 	fprintf(f, "%jd", (intmax_t)v);
+}
+
+void
+json_bool(FILE *f, const char *key, bool v)
+{
+
+	json_sep(f, key);
+	fputs(v ? "true" : "false", f);
 }
 
 void
@@ -207,6 +218,27 @@ truth_write(void)
 	json_end(f, '}');
 	truth_dpcpu(f);
 	truth_counters(f);
+#ifdef TCPSTAT_FULL
+	truth_bench_array(f);
+#endif
+#ifdef VIMAGE
+	json_bool(f, "vimage", true);
+	truth_vnets(f);
+	truth_jails(f);
+	json_str(f, "vnet_default", prison_vnet_name(
+	    cpuid_to_pcpu[plan.selected_cpu]->pc_curthread->td_vnet));
+#else
+	json_bool(f, "vimage", false);
+	json_begin(f, "plain_vnet_vars", '{');
+	truth_netconf(f, NULL);
+	json_end(f, '}');
+#endif
+#ifdef FIXTURE_MODULES
+	truth_linker_files(f);
+	truth_modules(f);
+#endif
+	if (plan.corrupt != NULL)
+		truth_corrupt(f);
 	json_end(f, '}');
 	fputc('\n', f);
 
