@@ -18,14 +18,14 @@ CORE_OBJS = $(CORE_SRCS:native/%.c=build/native/%.o)
 EXT_SRCS = $(CORE_SRCS) native/py_kvm.c $(wildcard native/*.h)
 
 DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev gdbserver
 
 VMCORE_DIR = build/vmcores/amd64
 PYTEST_ARGS ?= -q
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps lib ext vmcore demo test test-asan fuzz install clean
+.PHONY: all deps lib ext vmcore demo test test-asan fuzz install clean bench
 
 all: lib ext
 
@@ -69,6 +69,15 @@ demo: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) -m pytest $(PYTEST_ARGS) tests
+
+# The benchmark (tests/bench/bench.py, not a test): one GDB session on the
+# bench fixture dump, one on the fixture kernel live under gdbserver.
+BENCH_SHAPE ?= bench
+BENCH_ARGS ?=
+bench: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) vmcores/mkvmcore.py --shape $(BENCH_SHAPE)
+	$(PYTHON) tests/bench/bench.py --shape $(BENCH_SHAPE) $(BENCH_ARGS)
 
 # The suite again with the extension under AddressSanitizer and UBSan.
 # Python and GDB are not instrumented: the runtimes are preloaded, leaks are

@@ -1,9 +1,10 @@
 """kgdb-pcpu: FreeBSD per-CPU data in GDB/kgdb.
 
 Load it with "source /path/to/kgdb-pcpu.py" (or gdb -x /path/to/kgdb-pcpu.py).
-It adds the commands pcpu, dpcpu-print, dpcpu-setcpu, dpcpu-off and
-counter-fetch, the functions $pcpu, $dpcpu, $dpcpu_ptr, $counter, $PCPU,
-$maxcpu and $ncpus, and the settings "set kgdb-pcpu ...".  Loading it twice,
+It adds the commands pcpu, dpcpu-print, dpcpu-setcpu, dpcpu-off,
+counter-fetch, vnet-list and vnet-print, the functions $pcpu, $dpcpu,
+$dpcpu_ptr, $counter, $PCPU, $V, $maxcpu and $ncpus, and the settings
+"set kgdb-pcpu ...".  Loading it twice,
 or before a kernel is loaded, is harmless.
 """
 

@@ -63,6 +63,10 @@ struct __kvm {
 /* kp_read.c: reads through the target. */
 struct kp_error *kp_read(kvm_t *kd, uint64_t addr, void *buf, size_t size,
     const char *what);
+/* The error of a failed read hook: for hot loops that name what they read
+ * only when it fails. */
+struct kp_error *kp_read_error(int status, uint64_t addr, size_t size,
+    const char *what);
 uint64_t kp_decode_uint(kvm_t *kd, const unsigned char *p, size_t size);
 struct kp_error *kp_read_uint(kvm_t *kd, uint64_t addr, size_t size,
     uint64_t *ret, const char *what);

@@ -2,6 +2,7 @@
  * Reads and lookups through the target's hooks, turned into error values.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "kp_private.h"
 
@@ -30,18 +31,24 @@ kp_lookup(kvm_t *kd, const char *name, uint64_t *ret)
 	}
 }
 
+/* The error of a read whose hook returned status (not KP_TARGET_OK). */
+struct kp_error *
+kp_read_error(int status, uint64_t addr, size_t size, const char *what)
+{
+	if (status == KP_TARGET_FAULT)
+		return (kp_error_fault(addr, size, what));
+	return (kp_error_format(KP_ERR_TARGET, "reading %s failed", what));
+}
+
 struct kp_error *
 kp_read(kvm_t *kd, uint64_t addr, void *buf, size_t size, const char *what)
 {
-	switch (kd->target.read(kd->target.arg, addr, buf, size)) {
-	case KP_TARGET_OK:
+	int status;
+
+	status = kd->target.read(kd->target.arg, addr, buf, size);
+	if (status == KP_TARGET_OK)
 		return (NULL);
-	case KP_TARGET_FAULT:
-		return (kp_error_fault(addr, size, what));
-	default:
-		return (kp_error_format(KP_ERR_TARGET, "reading %s failed",
-		    what));
-	}
+	return (kp_read_error(status, addr, size, what));
 }
 
 uint64_t
@@ -50,6 +57,15 @@ kp_decode_uint(kvm_t *kd, const unsigned char *p, size_t size)
 	uint64_t v;
 	size_t i;
 
+	/* Counters and pointers: the hot path of the array sums. */
+	if (size == 8) {
+		memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		return (kd->target.layout.big_endian ? __builtin_bswap64(v) : v);
+#else
+		return (kd->target.layout.big_endian ? v : __builtin_bswap64(v));
+#endif
+	}
 	v = 0;
 	for (i = 0; i < size; i++) {
 		if (kd->target.layout.big_endian)

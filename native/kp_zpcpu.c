@@ -174,13 +174,23 @@ kp_read_zpcpu(kvm_t *kd, uint64_t base, void *buf, size_t size, int cpu)
 	return (kp_read(kd, addr, buf, size, what));
 }
 
+/* The hot path of every sum: the message is formatted only on failure. */
 static struct kp_error *
 kp_counter_read_slot(kvm_t *kd, uint64_t base, int cpu, uint64_t *ret)
 {
+	unsigned char buf[8];
+	uint64_t addr;
 	char what[64];
+	int status;
 
-	snprintf(what, sizeof(what), "counter slot of CPU %d", cpu);
-	return (kp_read_uint(kd, kp_zpcpu_slot(kd, base, cpu), 8, ret, what));
+	addr = kp_zpcpu_slot(kd, base, cpu);
+	status = kd->target.read(kd->target.arg, addr, buf, 8);
+	if (status != KP_TARGET_OK) {
+		snprintf(what, sizeof(what), "counter slot of CPU %d", cpu);
+		return (kp_read_error(status, addr, 8, what));
+	}
+	*ret = kp_decode_uint(kd, buf, 8);
+	return (NULL);
 }
 
 struct kp_error *
@@ -253,11 +263,10 @@ kp_counter_add_cpu(kvm_t *kd, const struct kp_counter_ref *order,
 {
 	uint64_t pgmask = ~(kd->target.layout.page_size - 1);
 	uint64_t first, last, addr;
-	struct kp_error *err;
 	size_t i, j, k;
 	char what[64];
+	int status;
 
-	snprintf(what, sizeof(what), "counter slots of CPU %d", cpu);
 	for (i = 0; i < count; i = j) {
 		first = kp_zpcpu_slot(kd, order[i].base, cpu);
 		last = first;
@@ -268,9 +277,14 @@ kp_counter_add_cpu(kvm_t *kd, const struct kp_counter_ref *order,
 				break;
 			last = addr;
 		}
-		err = kp_read(kd, first, page, last + 8 - first, what);
-		if (err != NULL)
-			return (err);
+		status = kd->target.read(kd->target.arg, first, page,
+		    last + 8 - first);
+		if (status != KP_TARGET_OK) {
+			snprintf(what, sizeof(what), "counter slots of CPU %d",
+			    cpu);
+			return (kp_read_error(status, first, last + 8 - first,
+			    what));
+		}
 		for (k = i; k < j; k++) {
 			addr = kp_zpcpu_slot(kd, order[k].base, cpu);
 			sums[order[k].index] += kp_decode_uint(kd,

@@ -283,6 +283,69 @@ def test_difference_5_failed_read_in_a_sum_is_visible(amd64):
     assert e.value.address == bad
 
 
+def test_counter_read_failures_read_once_and_name_cpu_and_address(amd64):
+    # The sums name what they read only when a read fails (the message is
+    # not formatted per slot): the failing read is made once, and the
+    # message is the same as ever.
+    k, kd, t = amd64
+    kd.counter_u64_fetch(t.counters[0])  # load the per-CPU offsets
+    bad = kd.zpcpu_addr(t.counters[0], 2)
+    k.unreadable.add(bad)
+    k.reads.clear()
+    with pytest.raises(KvmError) as e:
+        kd.counter_u64_fetch(t.counters[0])
+    assert str(e.value) == "cannot read counter slot of CPU 2 (8 bytes at %#x)" % bad
+    assert k.reads == [(kd.zpcpu_addr(t.counters[0], c), 8) for c in (0, 1, 2)]
+    k.reads.clear()
+    with pytest.raises(KvmError) as e:
+        kd.counter_u64_fetch_array(t.counters)
+    size = 8 * len(t.counters)
+    assert str(e.value) == "cannot read counter slots of CPU 2 (%d bytes at %#x)" % (size, bad)
+    assert e.value.address == bad
+    assert len(k.reads) == 3
+
+
+def test_big_endian_target_decodes_tables_and_slots():
+    # A big-endian kernel (powerpc64): every integer the core reads, 4 and
+    # 8 bytes wide, is decoded in the target's byte order.
+    mem = {}
+    syms = {"mp_maxcpus": 0x1000, "mp_ncpus": 0x1010, "mp_maxid": 0x1020,
+            "cpuid_to_pcpu": 0x2000, "all_cpus": 0x3000}
+    ncpus, pcpu0, zoff = 3, 0x10000, 0x40
+    mem[0x1000] = struct.pack(">i", 4)
+    mem[0x1010] = struct.pack(">i", ncpus)
+    mem[0x1020] = struct.pack(">i", ncpus - 1)
+    mem[0x2000] = b"".join(struct.pack(">Q", pcpu0 + PAGE * c if c < ncpus else 0)
+                           for c in range(4))
+    mem[0x3000] = struct.pack(">Q", (1 << ncpus) - 1)
+    slots = {}
+    for c in range(ncpus):
+        mem[pcpu0 + PAGE * c + zoff] = struct.pack(">Q", PAGE * c)
+        for i in range(2):
+            value = (i + 1) * 0x0102030405060708 + c
+            slots[(i, c)] = value
+            mem[0x100000 + 8 * i + PAGE * c] = struct.pack(">Q", value)
+
+    def read(addr, size):
+        data = mem.get(addr)
+        if data is not None and len(data) >= size:
+            return data[:size]
+        # A run of counter slots: 8-byte pieces.
+        out = b""
+        for a in range(addr, addr + size, 8):
+            out += mem.get(a, b"")[:8]
+        return out if len(out) == size else None
+
+    kd = _kvm.Kvm(syms.get, read, pcpu_size=PAGE,
+                  pcpu_fields={"pc_zpcpu_offset": zoff}, byteorder="big")
+    assert kd.getmaxcpu() == 4 and kd.cpus() == [0, 1, 2]
+    assert kd.pcpu_addr(2) == pcpu0 + 2 * PAGE
+    sums = [sum(slots[(i, c)] for c in range(ncpus)) % 2**64 for i in range(2)]
+    assert kd.counter_u64_fetch(0x100000) == sums[0]
+    assert kd.counter_u64_slots(0x100008) == [(c, slots[(1, c)]) for c in range(ncpus)]
+    assert kd.counter_u64_fetch_array([0x100000, 0x100008]) == sums
+
+
 def test_counter_fetch_array_matches_single_sums_and_coalesces_pages(amd64):
     k, kd, t = amd64
     kd.counter_u64_fetch(t.counters[0])  # load the per-CPU offsets

@@ -4,7 +4,7 @@ import re
 
 import gdb
 
-from . import default_cpu, parameters, target
+from . import default_cpu, interrupt, parameters, target, vnet
 from .common import split_options, parse_format, user_errors
 
 _SIMPLE_EXPR = re.compile(r"[A-Za-z_$][\w$]*(\s*(\.|->)\s*[A-Za-z_]\w*|\[\d+\])*\Z")
@@ -112,7 +112,7 @@ def bar(value, largest, width):
 class CounterFetchCommand(gdb.Command):
     """Print the sum of counter(9) counters over the present CPUs.
 
-Usage: counter-fetch [/FMT] [-v] [-e] [-t TYPE] EXPR
+Usage: counter-fetch [/FMT] [-v] [-e] [-t TYPE] [-V VNET] EXPR
 
 EXPR is a counter_u64_t (prints its sum, as kvm_counter_u64_fetch and the
 kernel's counter_u64_fetch compute it: every present CPU's slot), or an array
@@ -122,6 +122,12 @@ of counters (prints "[i] = SUM" for each element).
 structure TYPE, as VNET_PCPUSTAT arrays are (the netstat -s view): one
 "field = SUM" line per field of TYPE, zeros included.  Quote a TYPE that has
 a space: -t 'struct tcpstat'.
+
+-V VNET resolves the VNET variables EXPR names (tcpstat, V_tcpstat or
+vnet_entry_tcpstat) in that network stack: vnet0, a jail name or a struct
+vnet address.  Without -V, a VNET variable of a VIMAGE kernel resolves in the
+default stack (the selected thread's td_vnet, else vnet0), so that
+-t 'struct tcpstat' tcpstat is what netstat -s shows.
 
 -v prints each present CPU's slot, "cpu N: VALUE" with a bar scaled to the
 largest slot (set kgdb-pcpu bar-width), before the total.
@@ -134,25 +140,29 @@ FMT is x, z, o, t, d or u, as in print/FMT.
 Examples:
   counter-fetch vm_cnt.v_swtch
   counter-fetch -v /x vm_cnt.v_swtch
-  counter-fetch -t 'struct tcpstat' tcpstat"""
+  counter-fetch -t 'struct tcpstat' tcpstat
+  counter-fetch -V web -t 'struct tcpstat' tcpstat"""
 
     def __init__(self):
-        super().__init__("counter-fetch", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+        # complete() below: the VNET of -V, else an expression.
+        super().__init__("counter-fetch", gdb.COMMAND_DATA)
 
     @user_errors
     def invoke(self, arg, from_tty):
         fmt, raw, rest = parse_format(arg)
-        opts, rest = split_options(rest, "ve", with_value="t")
+        opts, rest = split_options(rest, "ve", with_value="tV")
         if fmt is None:
             fmt, raw, rest = parse_format(rest)
         if fmt is not None and fmt not in "xzotdu":
             raise gdb.GdbError("format /%s does not apply to a counter sum" % fmt)
         expr = rest.strip()
         if not expr:
-            raise gdb.GdbError("Usage: counter-fetch [/FMT] [-v] [-e] [-t TYPE] EXPR")
+            raise gdb.GdbError("Usage: counter-fetch [/FMT] [-v] [-e] [-t TYPE] "
+                               "[-V VNET] EXPR")
         tgt = target.current()
         kd = tgt.kd
-        value = gdb.parse_and_eval(expr)
+        resolved = vnet.expression(expr, opts.get("V"))
+        value = gdb.parse_and_eval(resolved)
         gtype = value.type.strip_typedefs()
         if "t" in opts:
             stats = lookup_stats_type(opts["t"])
@@ -190,7 +200,7 @@ Examples:
                                % (expr, value.type))
 
         if opts.get("e"):
-            gdb.write(self._explain(tgt, expr, value, items) + "\n")
+            gdb.write(self._explain(tgt, resolved, value, items) + "\n")
             return
         if items is None:
             base = counter_base(value)
@@ -203,6 +213,7 @@ Examples:
         bases = _read_bases(tgt, value, count)
         sums = kd.counter_u64_fetch_array(bases)
         for label, index in items:
+            interrupt.check()
             gdb.write("%s = %s\n" % (label, format_number(sums[index], fmt)))
             if opts.get("v"):
                 self._slots(kd, bases[index], fmt, "  ")
@@ -216,11 +227,46 @@ Examples:
         largest = max(signed or [0])
         bar_width = parameters.bar_width()
         for (cpu, text, _v), sval in zip(shown, signed):
+            interrupt.check()
             line = "%scpu %d: %*s" % (indent, cpu, width, text)
             marks = bar(sval, largest, bar_width)
             if marks:
                 line += " " + marks
             gdb.write(line.rstrip() + "\n")
+
+    def complete(self, text, word):
+        # The VNET of -V: vnet0 and the jail names; else an expression.
+        words = text.split()
+        if text[-1:].isspace() or not text:
+            words.append("")
+        if len(words) >= 2 and words[-2] == "-V":
+            if word is None:
+                return []       # GDB's first call: default word breaking
+            from .cmd_vnet import complete_vnets
+            try:
+                return [n for n in complete_vnets(text, word) if n != "all"]
+            except (gdb.error, gdb.GdbError):
+                return []
+        # GDB's expression completer reads the whole argument: past options,
+        # ask it about the expression alone.
+        try:
+            _fmt, _raw, rest = parse_format(text)
+            _opts, rest = split_options(rest, "ve", with_value="tV")
+        except gdb.GdbError:
+            return gdb.COMPLETE_EXPRESSION
+        if not rest or rest == text.lstrip():
+            return gdb.COMPLETE_EXPRESSION
+        if word is None:
+            return []           # GDB's first call: default word breaking
+        keep = len(rest) - len(word)
+        if keep < 0:
+            return []
+        try:
+            found = gdb.execute("complete print " + rest, to_string=True)
+        except gdb.error:
+            return []
+        return [line[len("print "):][keep:] for line in found.splitlines()
+                if line.startswith("print ")]
 
     @staticmethod
     def _explain(tgt, expr, value, items):

@@ -2,7 +2,7 @@
 
 import gdb
 
-from . import default_cpu, symbols, target
+from . import default_cpu, interrupt, intprint, symbols, target
 from .common import (fmt_p, format_value, one_line, parse_cpu, parse_cpus,
                      parse_format, split_options, take_word, user_errors)
 from ._kvm import KvmError
@@ -11,7 +11,7 @@ from ._kvm import KvmError
 def explain(var, kd, cpu):
     """The plain GDB expression of CPU cpu's copy of var."""
     base = "&%s" % var.name
-    tmpl = kd.dpcpu_addr(var.address, cpu) - kd.dpcpu_off(cpu)
+    tmpl = var.addr(kd, cpu) - kd.dpcpu_off(cpu)
     mask = (1 << 64) - 1
     delta = (tmpl - var.address) & mask
     if delta:
@@ -65,13 +65,14 @@ Examples:
         name, rest = take_word(rest)
         if not name:
             raise gdb.GdbError("Usage: dpcpu-print [/FMT] [-e] NAME [CPUS]")
+        kd = target.kvm()       # first: a dump no handle reads says why
         var = symbols.lookup(name)
-        kd = target.kvm()
         cpus_text = rest.strip()
         if opts.get("e"):
             cpus = (parse_cpus(cpus_text, kd) if cpus_text
                     else [default_cpu.default_cpu()])
             for cpu in cpus:
+                interrupt.check()
                 gdb.write(self._explain(var, kd, cpu) + "\n")
             return
         explicit = bool(cpus_text)
@@ -79,18 +80,62 @@ Examples:
         if cpus:
             # A symbol that is not per-CPU: one line naming it.
             self._check(var, kd, cpus)
+        # Plain integers: every CPU's value read in bulk and formatted here;
+        # the others, and any CPU missing from fast, through gdb.Value.
+        fast = self._plain_ints(var, kd, cpus, fmt, raw)
+        out = []
+        try:
+            for cpu in cpus:
+                text = fast.get(cpu)
+                if text is None:
+                    interrupt.check()
+                    if kd.pcpu_addr(cpu) is None:
+                        if explicit:
+                            out.append("cpu %d: absent\n" % cpu)
+                        continue
+                    try:
+                        text = format_value(var.value(kd, cpu), fmt, raw)
+                    except gdb.MemoryError as err:
+                        text = "<error: %s>" % one_line(err)
+                    except KvmError as err:
+                        text = "<error: %s>" % one_line(err)
+                out.append("cpu %d: %s\n" % (cpu, text))
+                if len(out) >= 64:
+                    interrupt.check()
+                    gdb.write("".join(out))
+                    out = []
+        finally:
+            if out:
+                gdb.write("".join(out))
+
+    @staticmethod
+    def _plain_ints(var, kd, cpus, fmt, raw):
+        """{cpu: text} when var prints as a plain integer (intprint.py): the
+        values of all CPUs read with few reads; {} otherwise.  A CPU whose
+        value cannot be had that way is left out (the caller asks GDB)."""
+        spec = intprint.plain_int(var.type, fmt, raw)
+        if spec is None or not cpus:
+            return {}
+        size, signed = spec
+        addrs = {}
         for cpu in cpus:
-            if kd.pcpu_addr(cpu) is None:
-                if explicit:
-                    gdb.write("cpu %d: absent\n" % cpu)
-                continue
             try:
-                text = format_value(var.value(kd, cpu), fmt, raw)
-            except gdb.MemoryError as err:
-                text = "<error: %s>" % one_line(err)
-            except KvmError as err:
-                text = "<error: %s>" % one_line(err)
-            gdb.write("cpu %d: %s\n" % (cpu, text))
+                if kd.pcpu_addr(cpu) is not None:
+                    addrs[cpu] = var.addr(kd, cpu)
+            except (KvmError, gdb.GdbError):
+                continue    # the caller's gdb.Value path says it again
+        if not addrs:
+            return {}
+        ptr_type = var.type.pointer()
+        first = gdb.Value(next(iter(addrs.values()))).cast(ptr_type)
+        if intprint.has_printer(first.dereference()):
+            return {}
+        tgt = target.current()
+        values = intprint.read_ints(tgt.inferior.read_memory, addrs.values(),
+                                    size, "big" if tgt.big_endian else "little",
+                                    tgt.page_size)
+        return {cpu: intprint.format_int(values[addr], size, signed, fmt)
+                for cpu, addr in addrs.items() if addr in values}
 
     @staticmethod
     def _explain(var, kd, cpu):
@@ -105,7 +150,7 @@ Examples:
         if not present:
             return
         try:
-            kd.dpcpu_addr(var.address, present[0])
+            var.addr(kd, present[0])
         except KvmError as err:
             message = one_line(err)
             if "not found" in message:
@@ -179,6 +224,7 @@ Example:
         start, _stop = kd.dpcpu_bounds()
         mask = (1 << (8 * tgt.pointer_size)) - 1
         for cpu in kd.cpus():
+            interrupt.check()
             try:
                 off = kd.dpcpu_off(cpu)
             except KvmError:

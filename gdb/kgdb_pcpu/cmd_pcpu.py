@@ -4,9 +4,10 @@ import re
 
 import gdb
 
-from . import cpulist, default_cpu, target
-from .common import (fmt_p, fmt_x, format_value, parse_cpu, parse_cpus,
-                     split_options, user_errors)
+from . import (cpulist, default_cpu, interrupt, parameters, pcpu_read,
+               target)
+from .common import (fmt_p, fmt_x, format_value, one_line, parse_cpu,
+                     parse_cpus, split_options, user_errors)
 from ._kvm import KvmError
 
 # The machine-dependent lines of ddb's db_show_mdpcpu(), per architecture,
@@ -148,6 +149,143 @@ def pcpu_lines(tgt, cpu):
     return lines
 
 
+_THREAD_LINES = ((_label("curthread"), "pc_curthread", "cur"),
+                 (_label("curpcb"), "pc_curpcb", None),
+                 (_label("fpcurthread"), "pc_fpcurthread", "fpu"),
+                 (_label("idlethread"), "pc_idlethread", "idle"))
+
+
+def _block(summary, cpu):
+    """CPU cpu's lines in pcpu all and pcpu CPUS.  A struct pcpu that cannot
+    be read (a corrupt dump) is one line saying so, as an absent CPU is, and
+    the other CPUs still print."""
+    try:
+        return "\n".join(summary.lines(cpu))
+    except KvmError as err:
+        return one_line(err)
+
+
+class Summary:
+    """pcpu_lines() for the CPUs of one command, fast.
+
+    The kernel facts (osreldate, the MD table, td_vnet) are looked up once,
+    and the fields are read as bytes through pcpu_read (one read per struct
+    pcpu, per thread, per process) when its Layout serves this kernel.  A CPU
+    it cannot serve goes through pcpu_lines(), whose gdb.Values say what went
+    wrong in GDB's words: the output is the same either way."""
+
+    def __init__(self, tgt):
+        self.tgt = tgt
+        osrel = _osreldate()
+        # ddb added critnest to the curthread line in FreeBSD 13.
+        self.critnest = osrel is None or osrel >= 1300000
+        self.md = _md_table(tgt)
+        self.md_labels = [(_label(l), f, fmt) for l, f, fmt in self.md]
+        self.has_vnet = _struct_has("thread", "td_vnet")
+        lay = pcpu_read.layout(tgt, [field for _l, field, _f in self.md])
+        self.reader = pcpu_read.Reader(tgt, lay) if lay.ok else None
+        self.pcs = {}
+
+    def lines(self, cpu):
+        if self.reader is not None:
+            lines = self._fast_lines(cpu)
+            if lines is not None:
+                return lines
+        return pcpu_lines(self.tgt, cpu)
+
+    def _pcpu(self, cpu):
+        """{field: int} of CPU cpu's struct pcpu, or None."""
+        try:
+            return self.pcs[cpu]
+        except KeyError:
+            pass
+        addr = self.tgt.kd.pcpu_addr(cpu)
+        pc = self.reader.pcpu(addr) if addr is not None else None
+        self.pcs[cpu] = pc
+        return pc
+
+    def _thread(self, addr, form):
+        """_thread_desc() of the thread at addr, or None."""
+        if addr == 0:
+            return "none"
+        rd = self.reader
+        td = rd.thread(addr)
+        if td is None:
+            return None
+        if form == "idle":
+            return '%s: tid %d "%s"' % (fmt_p(addr), td.tid, td.name)
+        pid = -1
+        if td.proc:
+            pid = rd.pid(td.proc)
+            if pid is None:
+                return None
+        if form == "fpu":
+            return '%s: pid %d "%s"' % (fmt_p(addr), pid, td.name)
+        if self.critnest:
+            return '%s: pid %d tid %d critnest %d "%s"' % (
+                fmt_p(addr), pid, td.tid, td.critnest, td.name)
+        return '%s: pid %d tid %d "%s"' % (fmt_p(addr), pid, td.tid, td.name)
+
+    def _fast_lines(self, cpu):
+        pc = self._pcpu(cpu)
+        if pc is None:
+            return None
+        lines = []
+        if "pc_cpuid" in pc:
+            lines.append(_label("cpuid") + "%d" % pc["pc_cpuid"])
+        if "pc_dynamic" in pc:
+            lines.append(_label("dynamic pcpu") + fmt_p(pc["pc_dynamic"]))
+        for label, field, form in _THREAD_LINES:
+            if field not in pc:
+                continue
+            text = (self._thread(pc[field], form) if form
+                    else fmt_p(pc[field]))
+            if text is None:
+                return None
+            lines.append(label + text)
+        for label, field, fmt in self.md_labels:
+            lines.append(label + _md_value(pc[field], fmt))
+        if self.has_vnet:
+            vnet = 0
+            if pc["pc_curthread"]:
+                td = self.reader.thread(pc["pc_curthread"])
+                if td is None or td.vnet is None:
+                    return None
+                vnet = td.vnet
+            lines.append(_label("curvnet") + fmt_p(vnet))
+        return lines
+
+    def find_default_cpu(self):
+        """Find the CPU running the selected thread from the fields this
+        command reads anyway, as default_cpu.cpu_of_thread() does, and leave
+        it where default_cpu() looks first.  Anything unusual is left to
+        default_cpu() itself."""
+        tgt = self.tgt
+        if self.reader is None or not parameters.follow_thread():
+            return
+        tid = default_cpu.selected_tid()
+        if tid is None or tid in tgt.thread_cpu:
+            return
+        present = tgt.kd.cpus()
+        found = None
+        for cpu in present:
+            pc = self._pcpu(cpu)
+            if pc is None:
+                return
+            if pc["pc_curthread"] == 0:
+                continue
+            td = self.reader.thread(pc["pc_curthread"])
+            if td is None:
+                return
+            if td.tid != tid:
+                continue
+            found = cpu
+            if td.oncpu is not None and td.oncpu in present:
+                found = td.oncpu
+            break
+        tgt.thread_cpu[tid] = found
+
+
 class PcpuCommand(gdb.Command):
     """Show a CPU's struct pcpu as ddb's "show pcpu" does.
 
@@ -194,25 +332,32 @@ Examples:
             cpu = parse_cpu(rest) if rest else default_cpu.default_cpu()
             gdb.write(format_value(tgt.pcpu_value(cpu)) + "\n")
             return
+        summary = Summary(tgt)
         if not rest:
+            summary.find_default_cpu()
             cpus = [default_cpu.default_cpu()]
         elif cpulist.is_all(rest):
+            summary.find_default_cpu()
             gdb.write("Current CPU: %d\n\n" % default_cpu.default_cpu())
             for cpu in kd.cpus():
-                gdb.write("\n".join(pcpu_lines(tgt, cpu)) + "\n\n")
+                interrupt.check()
+                gdb.write(_block(summary, cpu) + "\n\n")
             return
-        elif _CPU_LIST.match(rest) and ("," in rest or "-" in rest):
+        elif "," in rest or (_CPU_LIST.match(rest) and "-" in rest):
+            # A list (a comma is never a CPU expression): 0-3,8; 1,,2 is
+            # a malformed list, not a C comma expression.
             cpus = parse_cpus(rest, kd)
             for cpu in cpus:
+                interrupt.check()
                 if kd.pcpu_addr(cpu) is None:
                     gdb.write("CPU %d not found\n\n" % cpu)
                 else:
-                    gdb.write("\n".join(pcpu_lines(tgt, cpu)) + "\n\n")
+                    gdb.write(_block(summary, cpu) + "\n\n")
             return
         else:
             cpus = [parse_cpu(rest)]
         for cpu in cpus:
-            gdb.write("\n".join(pcpu_lines(tgt, cpu)) + "\n")
+            gdb.write("\n".join(summary.lines(cpu)) + "\n")
 
     def complete(self, text, word):
         if word is None:

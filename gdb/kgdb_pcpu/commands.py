@@ -9,7 +9,8 @@ import importlib
 
 import gdb
 
-MODULES = ("parameters", "cmd_pcpu", "cmd_dpcpu", "cmd_counter", "functions")
+MODULES = ("parameters", "cmd_pcpu", "cmd_dpcpu", "cmd_counter", "cmd_vnet",
+           "functions")
 
 loaded = []
 

@@ -5,7 +5,7 @@ import re
 
 import gdb
 
-from . import cpulist
+from . import cpulist, interrupt, target
 from ._kvm import KvmError
 
 _INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|\d+)\Z")
@@ -21,12 +21,14 @@ def user_errors(method):
 
     GDB prints a GdbError as its message alone: no Python traceback ever
     reaches the user, and GDB stays usable.  Ctrl-C (KeyboardInterrupt) goes
-    through untouched so that GDB prints "Quit"."""
+    through untouched so that GDB prints "Quit"; interrupt.check() in the
+    loops sees the Ctrl-C that GDB itself would swallow (interrupt.py)."""
 
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         try:
-            return method(*args, **kwargs)
+            with interrupt.watch():
+                return method(*args, **kwargs)
         except gdb.GdbError:
             raise
         except KvmError as err:
@@ -48,7 +50,7 @@ def parse_cpu(text):
     if not text:
         raise gdb.GdbError("a CPU is required")
     if _INT.match(text):
-        return int(text, 0)
+        return c_int_cpu(int(text, 0))
     try:
         value = gdb.parse_and_eval(text)
     except gdb.error as err:
@@ -63,15 +65,28 @@ def value_to_cpu(value, what="CPU"):
                     gdb.TYPE_CODE_CHAR):
         raise gdb.GdbError("invalid CPU %s: not an integer (type %s)"
                            % (what, value.type))
-    return int(value)
+    return c_int_cpu(int(value))
+
+
+def c_int_cpu(cpu):
+    """cpu, when a C int holds it (the core takes an int); else the error the
+    core gives for such a CPU: too big, naming mp_maxcpus, or not found."""
+    if cpu > 0x7fffffff:
+        raise gdb.GdbError("CPU %d too big (mp_maxcpus is %d)"
+                           % (cpu, target.kvm().getmaxcpu()))
+    if cpu < -0x80000000:
+        raise gdb.GdbError("CPU %d not found" % cpu)
+    return cpu
 
 
 def parse_cpus(text, kd):
     """A CPU list argument ("2", "0-3,8", "all"/"a"): the list of CPU ids.
 
-    A CPU at or beyond mp_maxcpus is refused with the core's own message."""
+    A CPU at or beyond mp_maxcpus is refused with the core's own message,
+    before the list is built."""
     try:
-        cpus = cpulist.parse(text, kd.cpus() if cpulist.is_all(text) else None)
+        cpus = cpulist.parse(text, kd.cpus() if cpulist.is_all(text) else None,
+                             limit=kd.getmaxcpu())
     except ValueError as err:
         raise gdb.GdbError(str(err)) from None
     if cpus:

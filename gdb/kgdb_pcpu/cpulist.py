@@ -7,18 +7,21 @@ import re
 
 ALL = ("all", "a")
 _ITEM = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?\Z")
-CPU_MAX = 2 ** 31 - 1
+# No kernel has more CPUs: the core refuses a larger mp_maxcpus as corrupt.
+CPU_LIMIT = 65536
 
 
 def is_all(text):
     return text.strip().lower() in ALL
 
 
-def parse(text, present=None):
+def parse(text, present=None, limit=None):
     """The CPUs of text, in the order and with the repeats removed.
 
     "all"/"a" needs present, the list of present CPUs, and returns it.
-    Raises ValueError with a one-line message for a malformed list.
+    limit is mp_maxcpus: a CPU at or beyond it is refused, naming it, before
+    any list is built (so "0-99999999999" costs nothing).  Raises ValueError
+    with a one-line message for a malformed list.
     """
     text = text.strip()
     if not text:
@@ -39,7 +42,10 @@ def parse(text, present=None):
         if last < first:
             raise ValueError("invalid CPU list '%s': range %d-%d is reversed"
                              % (text, first, last))
-        if last > CPU_MAX:
+        if limit is not None and last >= limit:
+            raise ValueError("CPU %d too big (mp_maxcpus is %d)"
+                             % (last, limit))
+        if last >= CPU_LIMIT:
             raise ValueError("CPU %d too big" % last)
         for cpu in range(first, last + 1):
             if cpu not in seen:

@@ -11,7 +11,7 @@ CPU: the one set by dpcpu-setcpu, 0 until then.
 
 import gdb
 
-from . import parameters, target
+from . import interrupt, parameters, target
 from ._kvm import KvmError
 
 HELP = """\
@@ -53,6 +53,7 @@ def cpu_of_thread(tgt, tid):
     present = kd.cpus()
     has_oncpu = _thread_type_has("td_oncpu")
     for cpu in present:
+        interrupt.check()
         try:
             td = tgt.pcpu_value(cpu)["pc_curthread"]
             if int(td) == 0:

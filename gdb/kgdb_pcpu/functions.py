@@ -1,8 +1,8 @@
-"""Convenience functions: $pcpu, $dpcpu, $dpcpu_ptr, $counter, $PCPU, $maxcpu, $ncpus."""
+"""Convenience functions: $pcpu, $dpcpu, $dpcpu_ptr, $counter, $PCPU, $maxcpu, $ncpus, $V."""
 
 import gdb
 
-from . import default_cpu, symbols, target
+from . import default_cpu, symbols, target, vnet
 from .cmd_counter import counter_base
 from .common import int_type, string_arg, uint64_type, user_errors, value_to_cpu
 
@@ -69,8 +69,9 @@ Returns:
     @user_errors
     def invoke(self, *args):
         _arity(args, 1, 2, "$dpcpu(NAME [, CPU])")
+        kd = target.kvm()       # first: a dump no handle reads says why
         var = _dpcpu_var(args[0])
-        return var.value(target.kvm(), _cpu(args, 1, "$dpcpu"))
+        return var.value(kd, _cpu(args, 1, "$dpcpu"))
 
 
 class DpcpuPtrFunction(gdb.Function):
@@ -93,8 +94,9 @@ Returns:
     @user_errors
     def invoke(self, *args):
         _arity(args, 1, 2, "$dpcpu_ptr(NAME [, CPU])")
+        kd = target.kvm()
         var = _dpcpu_var(args[0])
-        return var.pointer(target.kvm(), _cpu(args, 1, "$dpcpu_ptr"))
+        return var.pointer(kd, _cpu(args, 1, "$dpcpu_ptr"))
 
 
 class CounterFunction(gdb.Function):
@@ -148,6 +150,9 @@ Returns:
             raise gdb.GdbError("$PCPU: FIELD must be a string, as in "
                                "$PCPU(\"curthread\")")
         field = field.strip()
+        if not field:
+            raise gdb.GdbError("$PCPU: FIELD is empty: name a member of "
+                               "struct pcpu or a DPCPU variable")
         tgt = target.current()
         cpu = _cpu(args, 1, "$PCPU")
         for member in ("pc_" + field, field):
@@ -196,6 +201,47 @@ Returns:
         return gdb.Value(target.kvm().getncpus()).cast(int_type())
 
 
+class VFunction(gdb.Function):
+    """Return a VNET (virtual network stack) variable of a vnet.
+
+Usage: $V(NAME [, VNET])
+
+FreeBSD 15's function (sys/tools/gdb).
+
+Arguments:
+  NAME: a string, the variable as VNET_DEFINE names it ("foo"), as the
+  kernel's code reads it ("V_foo") or its symbol ("vnet_entry_foo"); or the
+  variable itself (vnet_entry_foo).
+  VNET: a struct vnet * (vnet0, allprison.tqh_first->pr_vnet) or a string
+  naming a jail ("vnet0" names the base stack); without it, the selected
+  thread's vnet (td_vnet) when it runs on a CPU and has one, else vnet0.
+
+Returns:
+  The vnet's copy of the variable (&vnet_entry_foo + vnet_data_base, not the
+  template in set_vnet), an lvalue:
+  p $V("ipforwarding")   p $V("tcpstat", "web")[3]   p &$V("foo", vnet0)
+  p $counter($V("tcpstat", "db")[0])
+  On a kernel without options VIMAGE, the plain global NAME."""
+
+    def __init__(self):
+        super().__init__("V")
+
+    @user_errors
+    def invoke(self, *args):
+        _arity(args, 1, 2, "$V(NAME [, VNET])")
+        name = string_arg(args[0])
+        var = vnet.lookup(name) if name is not None else vnet.from_value(args[0])
+        if var.plain:
+            if len(args) > 1:
+                arg = string_arg(args[1])
+                if arg is not None:
+                    vnet.resolve_plain(arg)
+            return gdb.Value(var.address).cast(var.type.pointer()).dereference()
+        stack = (vnet.resolve_value(args[1]) if len(args) > 1
+                 else vnet.default_stack())
+        return var.value(target.kvm(), stack)
+
+
 PcpuFunction()
 DpcpuFunction()
 DpcpuPtrFunction()
@@ -203,3 +249,4 @@ CounterFunction()
 PCPUFunction()
 MaxcpuFunction()
 NcpusFunction()
+VFunction()

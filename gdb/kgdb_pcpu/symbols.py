@@ -12,7 +12,8 @@ import struct
 
 import gdb
 
-from . import target
+from . import modules, target
+from ._kvm import KvmError
 
 PREFIX = "pcpu_entry_"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -31,12 +32,33 @@ class DpcpuVar:
         return self.name[len(PREFIX):] if self.name.startswith(PREFIX) else self.name
 
     def value(self, kd, cpu):
-        """CPU cpu's copy, an lvalue."""
-        return self.pointer(kd, cpu).dereference()
+        """CPU cpu's copy, an lvalue; KvmError naming the CPU, the variable
+        and the address when that copy cannot be read (a garbage
+        dpcpu_off[cpu] in a corrupt dump), rather than GDB's bare
+        "Cannot access memory" when it is first used."""
+        addr = self.addr(kd, cpu)
+        size = self.type.sizeof
+        try:
+            gdb.selected_inferior().read_memory(addr, max(size, 1))
+        except gdb.MemoryError:
+            raise KvmError("cannot read CPU %d's copy of %s (%d bytes at 0x%x)"
+                           % (cpu, self.name, size, addr)) from None
+        return gdb.Value(addr).cast(self.type.pointer()).dereference()
 
     def pointer(self, kd, cpu):
-        addr = kd.dpcpu_addr(self.address, cpu)
-        return gdb.Value(addr).cast(self.type.pointer())
+        return gdb.Value(self.addr(kd, cpu)).cast(self.type.pointer())
+
+    def addr(self, kd, cpu):
+        """kd.dpcpu_addr of the variable; a module's variable whose module is
+        not in linker_files is a gdb.GdbError naming the symbol and file."""
+        try:
+            return kd.dpcpu_addr(self.address, cpu)
+        except KvmError as err:
+            better = modules.module_error(self.name, self.address,
+                                          "set_pcpu", err)
+            if better is None:
+                raise
+            raise better from None
 
     def pointer_type_name(self):
         """A pointer to the type as C writes it in a cast: "long (*)[4]"."""
@@ -48,7 +70,11 @@ class DpcpuVar:
 
 def _symbol_var(name):
     sym = target._lookup_symbol(name)
-    if sym is None or sym.needs_frame or not sym.is_variable:
+    if sym is None or sym.needs_frame:
+        return None
+    # A declaration (extern, as DPCPU_DECLARE and VNET_DECLARE make in a
+    # header) may be found first: GDB resolves it through the minimal symbol.
+    if not sym.is_variable and sym.addr_class != gdb.SYMBOL_LOC_UNRESOLVED:
         return None
     try:
         value = sym.value()

@@ -20,6 +20,17 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.$]*\Z")
 
 def _lookup_symbol(name):
     """The gdb.Symbol of the global or file-static variable name, or None."""
+    cache = _symbols.setdefault((gdb.current_progspace(), "symbol"), {})
+    try:
+        sym = cache[name]
+    except KeyError:
+        sym = cache[name] = _find_symbol(name)
+    if sym is not None and not sym.is_valid():
+        sym = cache[name] = _find_symbol(name)
+    return sym
+
+
+def _find_symbol(name):
     try:
         sym = gdb.lookup_global_symbol(name)
         if sym is None and hasattr(gdb, "lookup_static_symbol"):
@@ -29,8 +40,26 @@ def _lookup_symbol(name):
     return sym
 
 
+# Symbols and addresses by name, per program space.  They change only with
+# the objfiles (drop() empties this on new_objfile, free_objfile,
+# clear_objfiles), and a lookup that misses costs GDB a search of every
+# symbol table (milliseconds; after each stop of a remote target, reads of
+# the program headers too), so each name is looked up once.
+_symbols = {}
+
+
 def symbol_address(name):
     """Address of the symbol name, or None when GDB knows no such symbol."""
+    cache = _symbols.setdefault((gdb.current_progspace(), "address"), {})
+    try:
+        return cache[name]
+    except KeyError:
+        pass
+    addr = cache[name] = _symbol_address(name)
+    return addr
+
+
+def _symbol_address(name):
     sym = _lookup_symbol(name)
     if sym is not None and not sym.needs_frame:
         try:
@@ -92,36 +121,55 @@ def _page_size():
     return 4096
 
 
+NO_KERNEL = ("no struct pcpu in the debug info: "
+             "load a FreeBSD kernel with its debug info")
+
+
+def _check_program(inferior):
+    """Refuse, as one KvmError line, a program no handle can read: none at
+    all, one that is not a FreeBSD kernel, or a kernel file with no dump."""
+    progspace = getattr(inferior, "progspace", None) or gdb.current_progspace()
+    if progspace is None or progspace.filename is None:
+        raise KvmError(NO_KERNEL)
+    if symbol_address("cpuid_to_pcpu") is None:
+        # libkvm's first lookup, and its words for a program that is not
+        # a FreeBSD kernel.
+        raise KvmError("unable to find cpuid_to_pcpu")
+    if inferior.pid == 0:
+        # A core, a vmcore (kgdb gives it pid 1) or a live target has a
+        # pid.  Without one GDB reads the kernel file's own sections, where
+        # every per-CPU table is still zero: say so, not "corrupt dump".
+        # This is also what a core file GDB refused to open leaves.
+        raise KvmError("no dump is open, only the kernel file: open the "
+                       "dump with core-file (kgdb: target vmcore)")
+
+
 class Target:
     """The handle of one inferior plus what the GDB layer derives from it."""
 
     def __init__(self, inferior, zpcpu_stride):
         self.inferior = inferior
+        _check_program(inferior)
         pcpu_type = lookup_struct("pcpu")
         if pcpu_type is None:
-            raise KvmError("no struct pcpu in the debug info: "
-                           "load a FreeBSD kernel with its debug info")
+            raise KvmError(NO_KERNEL)
         self.pcpu_type = pcpu_type
         self.pcpu_ptr_type = pcpu_type.pointer()
         self.pcpu_fields = _flatten_fields(pcpu_type.strip_typedefs(), 0, {})
         self.pointer_size = gdb.lookup_type("void").pointer().sizeof
         self.page_size = _page_size()
         self.big_endian = _byteorder() == "big"
-        read_memory = inferior.read_memory
-
-        def read(addr, size):
-            try:
-                return read_memory(addr, size).tobytes()
-            except (gdb.MemoryError, gdb.error, ValueError, OverflowError):
-                return None
-
-        self.kd = Kvm(symbol_address, read,
+        # Inferior.read_memory itself is the read hook: the core calls it
+        # with no Python frame in between (the hot path of every sum), takes
+        # the buffer it returns, and reads gdb.MemoryError as "unreadable".
+        self.kd = Kvm(symbol_address, inferior.read_memory,
                       pcpu_size=pcpu_type.sizeof,
                       pcpu_fields=self.pcpu_fields,
                       page_size=self.page_size,
                       pointer_size=self.pointer_size,
                       byteorder="big" if self.big_endian else "little",
-                      zpcpu_stride=zpcpu_stride)
+                      zpcpu_stride=zpcpu_stride,
+                      read_faults=gdb.MemoryError)
         # tid of a GDB thread -> CPU it runs on, or None (default_cpu.py).
         self.thread_cpu = {}
 
@@ -133,10 +181,14 @@ class Target:
         return name in self.pcpu_fields
 
     def pcpu_value(self, cpu):
-        """CPU cpu's struct pcpu as an lvalue; KvmError when it is absent."""
+        """CPU cpu's struct pcpu as an lvalue; KvmError when it is absent,
+        or when it cannot be read (the core's "cannot read struct pcpu of
+        CPU N (... bytes at 0x...)": cpuid_to_pcpu[N] of a corrupt dump
+        pointing nowhere)."""
         addr = self.kd.pcpu_addr(cpu)
         if addr is None:
             raise KvmError("CPU %d not found" % cpu)
+        self.kd.getpcpu(cpu)
         return gdb.Value(addr).cast(self.pcpu_ptr_type).dereference()
 
 
@@ -159,9 +211,12 @@ def current():
     inferior = gdb.selected_inferior()
     key = _key(inferior)
     if _current is not None and _current_key == key:
+        if getattr(_current, "modules", None) is None:
+            _attach_modules(_current)
         return _current
     drop()
     target = Target(inferior, _zpcpu_stride)
+    _attach_modules(target)
     if _setcpu is not None:
         try:
             target.kd.dpcpu_setcpu(_setcpu)
@@ -169,6 +224,12 @@ def current():
             pass
     _current, _current_key = target, key
     return target
+
+
+def _attach_modules(tgt):
+    """Relocation of the loaded modules' set_pcpu and set_vnet (modules.py)."""
+    from . import modules
+    modules.attach(tgt)
 
 
 def kvm():
@@ -199,6 +260,7 @@ def drop(*_args):
             pass
     if _args and isinstance(_args[0], gdb.ExitedEvent):
         _setcpu = None
+    _symbols.clear()
     _current = None
     _current_key = None
 
@@ -212,10 +274,16 @@ def clear_cache(*_args):
             pass
 
 
+def _called(event):
+    """An inferior call ran kernel code, with no cont or stop event."""
+    if isinstance(event, getattr(gdb, "InferiorCallPostEvent", ())):
+        clear_cache()
+
+
 def _connect():
     events = gdb.events
-    for name in ("new_objfile", "clear_objfiles", "exited", "new_inferior",
-                 "inferior_deleted"):
+    for name in ("new_objfile", "free_objfile", "clear_objfiles", "exited",
+                 "new_inferior", "inferior_deleted"):
         registry = getattr(events, name, None)
         if registry is not None:
             registry.connect(drop)
@@ -223,6 +291,9 @@ def _connect():
         registry = getattr(events, name, None)
         if registry is not None:
             registry.connect(clear_cache)
+    registry = getattr(events, "inferior_call", None)
+    if registry is not None:
+        registry.connect(_called)
 
 
 _connect()
