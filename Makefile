@@ -82,13 +82,20 @@ bench: deps
 # The suite again with the extension under AddressSanitizer and UBSan.
 # Python and GDB are not instrumented: the runtimes are preloaded, leaks are
 # left to the fuzzer's LeakSanitizer (CPython keeps memory at exit).
+# The GDB tests run GDB with the same preloads, plus build/asan/swift_demangle.so
+# without which a preloaded libasan deadlocks GDB at startup (see
+# tests/asan/swift_demangle.c).
 ASAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+build/asan/swift_demangle.so: tests/asan/swift_demangle.c
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $<
 test-asan: deps
 	@mkdir -p build
+	@$(MAKE) --no-print-directory build/asan/swift_demangle.so
 	CFLAGS="$(ASAN_FLAGS) -O1 -g" LDFLAGS="$(ASAN_FLAGS)" \
 		$(PYTHON) setup.py -q build_ext --inplace --force --build-temp build/asan
 	@rm -f build/ext.stamp
-	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so) $(CURDIR)/build/asan/swift_demangle.so" \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(PYTHON) -m pytest $(PYTEST_ARGS) tests; \
 	status=$$?; rm -f gdb/kgdb_pcpu/_kvm*.so; exit $$status

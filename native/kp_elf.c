@@ -181,6 +181,8 @@ kp_elf_load_layout(struct kp_elf *elf)
 	elf->layout.big_endian =
 	    elf_getident(elf->kernel, NULL)[EI_DATA] == ELFDATA2MSB;
 	elf->layout.page_size = 4096;
+	/* A file pays per read, not per byte: see kp_gather.c. */
+	elf->layout.read_window = 256 * 1024;
 	elf->layout.pc_zpcpu_offset = -1;
 	err = kp_dwarf_struct(elf->kernel, "pcpu", &elf->layout.pcpu_size,
 	    &members, &n);

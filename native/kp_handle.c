@@ -77,6 +77,7 @@ kp_close(kvm_t *kd)
 	if (kd == NULL)
 		return;
 	kp_clear_one(kd);
+	free(kd->gather_buf);
 	kp_set_free(&kd->dpcpu_set);
 	kp_set_free(&kd->vnet_set);
 	*kd->all_prevp = kd->all_next;

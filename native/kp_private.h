@@ -58,6 +58,16 @@ struct __kvm {
 	enum kp_zpcpu_rule zpcpu_rule;
 	uint64_t zpcpu_stride;
 	uint64_t *zpcpu_off;		/* per CPU, for KP_ZPCPU_FIELD */
+
+	unsigned char *gather_buf;	/* layout.read_window bytes, kp_gather.c */
+};
+
+/* One value of a gathered read (kp_gather.c). */
+struct kp_slot {
+	uint64_t addr;
+	uint64_t value;
+	int cpu;			/* whose it is, for messages */
+	bool ok;			/* read (what == NULL: may be false) */
 };
 
 /* kp_read.c: reads through the target. */
@@ -75,6 +85,15 @@ struct kp_error *kp_check_interrupt(kvm_t *kd);
 /* Read count target pointers at addr into ptrs. */
 struct kp_error *kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count,
     uint64_t *ptrs, const char *what);
+
+/*
+ * kp_gather.c: read the size-byte (at most 8) unsigned values of slots,
+ * merging reads within the target's read window; slots may be reordered.
+ * what names a value in errors: "counter slot" gives "counter slot of CPU 3";
+ * NULL: an unreadable value is no error, only marked (ok false).
+ */
+struct kp_error *kp_gather(kvm_t *kd, struct kp_slot *slots, size_t n,
+    size_t size, const char *what);
 
 /* kp_cpus.c */
 struct kp_error *kp_cpus_load(kvm_t *kd);

@@ -32,31 +32,34 @@ kp_zpcpu_clear(kvm_t *kd)
 static struct kp_error *
 kp_zpcpu_load_offsets(kvm_t *kd)
 {
-	unsigned int psize = kd->target.layout.pointer_size;
 	struct kp_error *err;
-	uint64_t addr;
-	char what[64];
+	struct kp_slot *slots;
 	int i, cpu;
 
 	kd->zpcpu_off = calloc(kd->maxcpus, sizeof(*kd->zpcpu_off));
-	if (kd->zpcpu_off == NULL)
+	slots = calloc(kd->cpu_count, sizeof(*slots));
+	if (kd->zpcpu_off == NULL || slots == NULL) {
+		free(slots);
 		return (&kp_enomem);
+	}
 	for (i = 0; i < kd->cpu_count; i++) {
 		cpu = kd->cpu_list[i];
-		if ((err = kp_check_interrupt(kd)) != NULL)
-			return (err);
-		if (kd->pcpu_addrs[cpu] == 0)
+		if (kd->pcpu_addrs[cpu] == 0) {
+			free(slots);
 			return (kp_error_format(KP_ERR_CORRUPT,
 			    "CPU %d is in all_cpus but cpuid_to_pcpu[%d] is "
 			    "NULL", cpu, cpu));
-		addr = kd->pcpu_addrs[cpu] +
+		}
+		slots[i].cpu = cpu;
+		slots[i].addr = kd->pcpu_addrs[cpu] +
 		    (uint64_t)kd->target.layout.pc_zpcpu_offset;
-		snprintf(what, sizeof(what), "pc_zpcpu_offset of CPU %d", cpu);
-		err = kp_read_uint(kd, addr, psize, &kd->zpcpu_off[cpu], what);
-		if (err != NULL)
-			return (err);
 	}
-	return (NULL);
+	err = kp_gather(kd, slots, kd->cpu_count,
+	    kd->target.layout.pointer_size, "pc_zpcpu_offset");
+	for (i = 0; err == NULL && i < kd->cpu_count; i++)
+		kd->zpcpu_off[slots[i].cpu] = slots[i].value;
+	free(slots);
+	return (err);
 }
 
 /* Without pc_zpcpu_offset, __FreeBSD_version tells 12 from 11. */
@@ -174,22 +177,37 @@ kp_read_zpcpu(kvm_t *kd, uint64_t base, void *buf, size_t size, int cpu)
 	return (kp_read(kd, addr, buf, size, what));
 }
 
-/* The hot path of every sum: the message is formatted only on failure. */
-static struct kp_error *
-kp_counter_read_slot(kvm_t *kd, uint64_t base, int cpu, uint64_t *ret)
+static int
+kp_slot_cmp_cpu(const void *a, const void *b)
 {
-	unsigned char buf[8];
-	uint64_t addr;
-	char what[64];
-	int status;
+	return (((const struct kp_slot *)a)->cpu -
+	    ((const struct kp_slot *)b)->cpu);
+}
 
-	addr = kp_zpcpu_slot(kd, base, cpu);
-	status = kd->target.read(kd->target.arg, addr, buf, 8);
-	if (status != KP_TARGET_OK) {
-		snprintf(what, sizeof(what), "counter slot of CPU %d", cpu);
-		return (kp_read_error(status, addr, 8, what));
+/* Each present CPU's slot of one counter, gathered; free *ret. */
+static struct kp_error *
+kp_counter_gather(kvm_t *kd, uint64_t base, struct kp_slot **ret)
+{
+	struct kp_error *err;
+	struct kp_slot *slots;
+	int i;
+
+	err = kp_zpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	slots = calloc(kd->cpu_count > 0 ? kd->cpu_count : 1, sizeof(*slots));
+	if (slots == NULL)
+		return (&kp_enomem);
+	for (i = 0; i < kd->cpu_count; i++) {
+		slots[i].cpu = kd->cpu_list[i];
+		slots[i].addr = kp_zpcpu_slot(kd, base, slots[i].cpu);
 	}
-	*ret = kp_decode_uint(kd, buf, 8);
+	err = kp_gather(kd, slots, kd->cpu_count, 8, "counter slot");
+	if (err != NULL) {
+		free(slots);
+		return (err);
+	}
+	*ret = slots;
 	return (NULL);
 }
 
@@ -197,19 +215,16 @@ struct kp_error *
 kp_counter_slots(kvm_t *kd, uint64_t base, uint64_t *values)
 {
 	struct kp_error *err;
+	struct kp_slot *slots;
 	int i;
 
-	err = kp_zpcpu_load(kd);
-	if (err != NULL)
+	if ((err = kp_counter_gather(kd, base, &slots)) != NULL)
 		return (err);
-	for (i = 0; i < kd->cpu_count; i++) {
-		if ((err = kp_check_interrupt(kd)) != NULL)
-			return (err);
-		err = kp_counter_read_slot(kd, base, kd->cpu_list[i],
-		    &values[i]);
-		if (err != NULL)
-			return (err);
-	}
+	/* Back in CPU_FOREACH order (ascending ids), whatever order the reads took. */
+	qsort(slots, kd->cpu_count, sizeof(*slots), kp_slot_cmp_cpu);
+	for (i = 0; i < kd->cpu_count; i++)
+		values[i] = slots[i].value;
+	free(slots);
 	return (NULL);
 }
 
@@ -218,21 +233,16 @@ struct kp_error *
 kp_counter_fetch(kvm_t *kd, uint64_t base, uint64_t *ret)
 {
 	struct kp_error *err;
-	uint64_t sum, v;
+	struct kp_slot *slots;
+	uint64_t sum;
 	int i;
 
-	err = kp_zpcpu_load(kd);
-	if (err != NULL)
+	if ((err = kp_counter_gather(kd, base, &slots)) != NULL)
 		return (err);
 	sum = 0;
-	for (i = 0; i < kd->cpu_count; i++) {
-		if ((err = kp_check_interrupt(kd)) != NULL)
-			return (err);
-		err = kp_counter_read_slot(kd, base, kd->cpu_list[i], &v);
-		if (err != NULL)
-			return (err);
-		sum += v;
-	}
+	for (i = 0; i < kd->cpu_count; i++)
+		sum += slots[i].value;
+	free(slots);
 	*ret = sum;
 	return (NULL);
 }

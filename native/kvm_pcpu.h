@@ -35,6 +35,7 @@ struct kp_layout {
 	unsigned int pointer_size;	/* 4 or 8 */
 	bool big_endian;
 	uint64_t zpcpu_stride;		/* user override of the zpcpu stride, 0 = detect */
+	uint64_t read_window;		/* merge reads of values this close (kp_gather.c); 0: never */
 };
 
 /*
@@ -83,6 +84,12 @@ struct kp_error *kp_lookup_symbol(kvm_t *kd, const char *name, uint64_t *ret);
 /* Read size bytes of target memory at addr. */
 struct kp_error *kp_read_memory(kvm_t *kd, uint64_t addr, void *buf,
     size_t size);
+/*
+ * The size-byte (1 to 8) unsigned values at addrs[0..n), in as few reads as
+ * the target's read window allows; ok[i] false where the memory is unreadable.
+ */
+struct kp_error *kp_read_uints(kvm_t *kd, const uint64_t *addrs, size_t n,
+    size_t size, uint64_t *values, bool *ok);
 /* Drop every cached value of kd (NULL: of every open handle). */
 void kp_clear_cache(kvm_t *kd);
 

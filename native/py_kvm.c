@@ -204,18 +204,19 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *keywords[] = { "lookup", "read", "pcpu_size",
 	    "pcpu_fields", "page_size", "pointer_size", "byteorder",
-	    "zpcpu_stride", "read_faults", NULL };
+	    "zpcpu_stride", "read_faults", "read_window", NULL };
 	struct kp_target target;
 	struct kp_error *err;
 	PyObject *lookup, *read, *fields = NULL, *off, *faults = NULL;
 	unsigned long long pcpu_size = 0, page_size = 4096, stride = 0;
+	unsigned long long window = 0;
 	unsigned int pointer_size = 8;
 	const char *byteorder = "little";
 	long long zoff = -1;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$KOKIsKO:Kvm", keywords,
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$KOKIsKOK:Kvm", keywords,
 	    &lookup, &read, &pcpu_size, &fields, &page_size, &pointer_size,
-	    &byteorder, &stride, &faults))
+	    &byteorder, &stride, &faults, &window))
 		return (-1);
 	if (pcpu_size == 0 || fields == NULL) {
 		PyErr_SetString(PyExc_TypeError,
@@ -254,6 +255,7 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 	target.layout.pointer_size = pointer_size;
 	target.layout.big_endian = strcmp(byteorder, "big") == 0;
 	target.layout.zpcpu_stride = stride;
+	target.layout.read_window = window;
 
 	if (self->elf != NULL) {
 		PyErr_SetString(PyExc_TypeError,
@@ -953,7 +955,66 @@ Kvm_read(KvmObject *self, PyObject *args)
 	return (bytes);
 }
 
+static PyObject *
+Kvm_read_uints(KvmObject *self, PyObject *args)
+{
+	PyObject *seq, *fast, *list = NULL, *item;
+	struct kp_error *err;
+	uint64_t *addrs = NULL, *values = NULL;
+	bool *ok = NULL;
+	Py_ssize_t i, n, size;
+	kvm_t *kd;
+
+	if (!PyArg_ParseTuple(args, "On:read_uints", &seq, &size))
+		return (NULL);
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	fast = PySequence_Fast(seq, "read_uints: expected a sequence of addresses");
+	if (fast == NULL)
+		return (NULL);
+	n = PySequence_Fast_GET_SIZE(fast);
+	addrs = PyMem_Calloc(n > 0 ? n : 1, sizeof(*addrs));
+	values = PyMem_Calloc(n > 0 ? n : 1, sizeof(*values));
+	ok = PyMem_Calloc(n > 0 ? n : 1, sizeof(*ok));
+	if (addrs == NULL || values == NULL || ok == NULL) {
+		PyErr_NoMemory();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!addr_converter(PySequence_Fast_GET_ITEM(fast, i), &addrs[i]))
+			goto out;
+	}
+	if (size < 0) {
+		PyErr_SetString(PyExc_ValueError, "read_uints: negative size");
+		goto out;
+	}
+	err = kp_read_uints(kd, addrs, (size_t)n, (size_t)size, values, ok);
+	if (err != NULL) {
+		set_kp_error(err);
+		goto out;
+	}
+	list = PyList_New(n);
+	for (i = 0; list != NULL && i < n; i++) {
+		item = ok[i] ? PyLong_FromUnsignedLongLong(values[i]) :
+		    Py_NewRef(Py_None);
+		if (item == NULL)
+			Py_CLEAR(list);
+		else
+			PyList_SET_ITEM(list, i, item);
+	}
+out:
+	PyMem_Free(addrs);
+	PyMem_Free(values);
+	PyMem_Free(ok);
+	Py_DECREF(fast);
+	return (list);
+}
+
 static PyMethodDef Kvm_methods[] = {
+	{ "read_uints", (PyCFunction)Kvm_read_uints, METH_VARARGS,
+	  "read_uints(addrs, size) -> [value or None, ...]: the unsigned "
+	  "size-byte values at addrs, None where unreadable, in as few reads "
+	  "as the read window allows" },
 	{ "lookup", (PyCFunction)Kvm_lookup, METH_VARARGS,
 	  "lookup(name) -> the symbol's address; KvmError if there is none" },
 	{ "symbol_size", (PyCFunction)Kvm_symbol_size, METH_VARARGS,
@@ -1028,12 +1089,14 @@ static PyTypeObject Kvm_Type = {
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = "Kvm(lookup, read, *, pcpu_size, pcpu_fields, page_size=4096, "
 	    "pointer_size=8, byteorder='little', zpcpu_stride=0, "
-	    "read_faults=None)\n\n"
+	    "read_faults=None, read_window=0)\n\n"
 	    "A handle on one kernel target, with libkvm's per-CPU state.\n"
 	    "read(addr, size) returns the bytes (any buffer) or None when the\n"
 	    "memory is unreadable; read_faults, an exception class or tuple,\n"
 	    "names what read may raise for unreadable memory instead\n"
-	    "(gdb.MemoryError for Inferior.read_memory).",
+	    "(gdb.MemoryError for Inferior.read_memory).  read_window: values\n"
+	    "of different CPUs that lie within this many bytes are read\n"
+	    "together (for local targets; 0 for remote ones).",
 	.tp_new = PyType_GenericNew,
 	.tp_init = (initproc)Kvm_init,
 	.tp_dealloc = (destructor)Kvm_dealloc,

@@ -21,7 +21,7 @@ class MockKernel:
         self.symbols = {}
         self.next_addr = base
         self.reads = []  # (address, size) of every read, for read-count tests
-        self.unreadable = set()  # addresses whose reads fail
+        self.unreadable = set()  # addresses that no read may cover
 
     def alloc(self, size, align=PAGE, gap=PAGE):
         """Map size zero bytes at a fresh aligned address, unmapped gap after it."""
@@ -57,7 +57,7 @@ class MockKernel:
 
     def read(self, addr, size):
         self.reads.append((addr, size))
-        if addr in self.unreadable:
+        if any(addr <= bad < addr + size for bad in self.unreadable):
             return None
         start, buf = self._segment(addr, size)
         if buf is None:

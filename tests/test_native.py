@@ -508,3 +508,55 @@ def test_read_faults_turn_exceptions_into_unreadable_memory():
     kd = _kvm.Kvm(k.lookup, read, **layout)  # without read_faults it travels out
     with pytest.raises(Unreadable):
         kd.counter_u64_fetch(0x100000000000)
+
+
+# -- gathered reads ----------------------------------------------------------------
+
+
+def test_read_window_merges_per_cpu_reads():
+    k, layout, t = build_kernel("amd64", maxid=63, maxcpus=64)
+    kd = open_handle(k, layout, read_window=64 * 1024)
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]  # loads the offsets too
+    k.reads.clear()
+    assert kd.counter_u64_fetch(t.counters[1]) == t.sums[1]
+    # 64 slots 4 KiB apart: 4 reads of at most 64 KiB instead of 64.
+    assert len(k.reads) == 4 and max(size for _, size in k.reads) <= 64 * 1024
+    assert kd.counter_u64_slots(t.counters[2]) == sorted(t.slots[2].items())
+
+
+def test_read_window_steps_around_holes():
+    # sparse CPUs on arm64: separate allocations with unmapped gaps between.
+    k, layout, t = build_kernel("arm64", maxid=7, absent=(2, 5))
+    kd = open_handle(k, layout, read_window=1 << 20)
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]
+    assert kd.cpus() == [0, 1, 3, 4, 6, 7]
+    bad = kd.zpcpu_addr(t.counters[3], 4)
+    k.unreadable.add(bad)
+    with pytest.raises(KvmError, match=f"^cannot read counter slot of CPU 4 \\(8 bytes at {bad:#x}\\)$"):
+        kd.counter_u64_fetch(t.counters[3])
+
+
+def test_read_window_zero_reads_each_value_alone(amd64):
+    k, kd, t = amd64
+    kd.counter_u64_fetch(t.counters[0])
+    k.reads.clear()
+    kd.counter_u64_fetch(t.counters[1])
+    assert k.reads == [(kd.zpcpu_addr(t.counters[1], cpu), 8) for cpu in t.cpus]
+
+
+def test_read_uints_in_order_with_holes_marked():
+    k, layout, t = build_kernel("arm64", maxid=7, absent=(2, 5))
+    kd = open_handle(k, layout, read_window=1 << 20)
+    # Counter slots: one chunk, one page per CPU: merged into one read.
+    slots = [kd.zpcpu_addr(t.counters[0], cpu) for cpu in reversed(t.cpus)]
+    kd.cpus()
+    k.reads.clear()
+    assert kd.read_uints(slots + [0x10], 8) == [t.slots[0][cpu] for cpu in reversed(t.cpus)] + [None]
+    assert len(k.reads) == 2
+    # DPCPU areas: separate allocations with holes between: read one by one.
+    sym = k.symbols["pcpu_entry_dpcpu_int"]
+    addrs = [kd.dpcpu_addr(sym, cpu) for cpu in t.cpus]
+    assert kd.read_uints(addrs, 4) == [t.dpcpu_int[cpu] for cpu in t.cpus]
+    with pytest.raises(KvmError, match="1 to 8 bytes"):
+        kd.read_uints(addrs, 16)
+    assert open_handle(k, layout).read_uints(addrs[:2], 4) == [t.dpcpu_int[0], t.dpcpu_int[1]]

@@ -280,3 +280,27 @@ def test_gdb_works_after_the_errors(runs, shape):
     run = runs(shape)
     assert re.match(r"\$\d+ = 2$", run.out("after").strip())
     assert run.returncode == 0
+
+
+# The CPU list parser alone (no GDB): a huge range is refused before any
+# list is built, with the limit when the caller knows it (the GDB layer
+# passes mp_maxcpus), else with the largest CPU count any kernel may have.
+@pytest.mark.parametrize("text, limit, message", [
+    ("0-99999999999", 256, "CPU 99999999999 too big (mp_maxcpus is 256)"),
+    ("0-2000000000", 256, "CPU 2000000000 too big (mp_maxcpus is 256)"),
+    ("3,0-2000000000", None, "CPU 2000000000 too big"),
+    ("256", 256, "CPU 256 too big (mp_maxcpus is 256)"),
+    ("65536", None, "CPU 65536 too big"),
+    ("1,,2", 256, "invalid CPU list '1,,2': '' is not N or N-M"),
+    ("5-2", 256, "invalid CPU list '5-2': range 5-2 is reversed"),
+])
+def test_cpu_list_bounds(text, limit, message):
+    from kgdb_pcpu import cpulist
+    with pytest.raises(ValueError) as err:
+        cpulist.parse(text, [0], limit=limit)
+    assert str(err.value) == message
+
+
+def test_cpu_list_at_the_limit():
+    from kgdb_pcpu import cpulist
+    assert cpulist.parse("250-255", None, limit=256) == list(range(250, 256))

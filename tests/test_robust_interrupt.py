@@ -34,8 +34,11 @@ LOOPS = {
     "dpcpu-print": "dpcpu-print dpcpu_stats",
     "counter-array": "counter-fetch -t 'struct tcpstat' tcpstat",
     "counter-verbose": "counter-fetch -v tcpstat[3]",
-    "counter-function": "output $counter(tcpstat[$i % 36]) + $ncpus()",
-    "dpcpu-function": "output $dpcpu(\"dpcpu_stats\", $i % 1024).ds_calls",
+    # Functions in an expression that is not printed: GDB 13 itself loses
+    # most Ctrl-Cs in a loop of `output $i` (its pretty-printer lookup
+    # swallows them), which is not what is tested here.
+    "counter-function": "set $x = $counter(tcpstat[$i % 36]) + $ncpus()",
+    "dpcpu-function": "set $x = $dpcpu(\"dpcpu_stats\", $i % 1024).ds_calls",
     "pcpu-raw": "pcpu -r $i % 1024",
 }
 

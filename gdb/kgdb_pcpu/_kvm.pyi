@@ -33,15 +33,20 @@ class Kvm:
         byteorder: str = "little",
         zpcpu_stride: int = 0,
         read_faults: Union[type, tuple, None] = None,
+        read_window: int = 0,
     ) -> None:
         """pcpu_size is sizeof(struct pcpu); pcpu_fields maps the member names of
         struct pcpu to their byte offsets (a kernel without pc_zpcpu_offset simply
         leaves it out).  zpcpu_stride, when not 0, overrides the detected stride of
         UMA_ZONE_PCPU slots (set kgdb-pcpu zpcpu-stride).  read_faults: the
         exception(s) read raises for unreadable memory, when it does not
-        return None (gdb.MemoryError for Inferior.read_memory, passed as read)."""
+        return None (gdb.MemoryError for Inferior.read_memory, passed as read).
+        read_window: per-CPU values within this many bytes of each other are
+        read together, the bytes between dropped (local targets: a read costs
+        per call, not per byte); 0 reads each value alone (remote targets)."""
     def lookup(self, name: str) -> int: ...   # KvmError "unable to find NAME"
     def read(self, address: int, size: int) -> bytes: ...
+    def read_uints(self, addrs: Sequence[int], size: int) -> list[Optional[int]]: ...  # None: unreadable
     def getmaxcpu(self) -> int: ...           # mp_maxcpus
     def getncpus(self) -> int: ...            # mp_ncpus
     def getmaxid(self) -> int: ...            # mp_maxid

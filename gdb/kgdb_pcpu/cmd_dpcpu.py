@@ -130,12 +130,10 @@ Examples:
         first = gdb.Value(next(iter(addrs.values()))).cast(ptr_type)
         if intprint.has_printer(first.dereference()):
             return {}
-        tgt = target.current()
-        values = intprint.read_ints(tgt.inferior.read_memory, addrs.values(),
-                                    size, "big" if tgt.big_endian else "little",
-                                    tgt.page_size)
-        return {cpu: intprint.format_int(values[addr], size, signed, fmt)
-                for cpu, addr in addrs.items() if addr in values}
+        # One call into the core: it merges the reads (native/kp_gather.c).
+        values = kd.read_uints(list(addrs.values()), size)
+        return {cpu: intprint.format_int(value, size, signed, fmt)
+                for cpu, value in zip(addrs, values) if value is not None}
 
     @staticmethod
     def _explain(var, kd, cpu):

@@ -176,7 +176,10 @@ class Summary:
 
     def __init__(self, tgt):
         self.tgt = tgt
-        osrel = _osreldate()
+        stopped = getattr(tgt, "stopped", {})
+        if "osreldate" not in stopped:
+            stopped["osreldate"] = _osreldate()
+        osrel = stopped["osreldate"]
         # ddb added critnest to the curthread line in FreeBSD 13.
         self.critnest = osrel is None or osrel >= 1300000
         self.md = _md_table(tgt)

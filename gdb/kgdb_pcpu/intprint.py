@@ -1,9 +1,9 @@
-"""Plain integers as print shows them, read many at a time.
+"""Plain integers as print shows them, for values read many at a time.
 
 dpcpu-print of an int on 1024 CPUs is 1024 values of one type.  Building a
 gdb.Value per CPU and having GDB format it costs tens of microseconds each;
-reading the bytes with few Inferior.read_memory calls (addresses in the same
-page share one read) and formatting them here costs about one read each.
+reading them all with one call into the core (kd.read_uints, which merges
+the reads) and formatting them here costs a fraction of that.
 
 Only what prints as a plain number takes this path: an integer type wider
 than a char (not wchar_t, char16_t, char32_t, which print as characters too),
@@ -76,47 +76,3 @@ def format_int(value, size, signed, fmt=None):
     if fmt == "o":
         return "0%o" % value if value else "0"
     raise ValueError("format /%s is not a plain integer format" % fmt)
-
-
-def read_ints(read_memory, addrs, size, byteorder, page_size):
-    """{address: unsigned value} of the size-byte integers at addrs.
-
-    Addresses whose values lie in the same page are read together.  An
-    address that cannot be read is absent from the result."""
-    out = {}
-    todo = sorted(set(addrs))
-    mask = ~(page_size - 1)
-    from_bytes = int.from_bytes
-    i = 0
-    n = len(todo)
-    while i < n:
-        first = todo[i]
-        page = first & mask
-        j = i + 1
-        while j < n and (todo[j] + size - 1) & mask == page:
-            j += 1
-        if j == i + 1:      # the usual case: one value in its page
-            try:
-                out[first] = from_bytes(read_memory(first, size), byteorder)
-            except gdb.MemoryError:
-                pass
-            i = j
-            continue
-        last = todo[j - 1]
-        try:
-            data = read_memory(first, last + size - first)
-        except gdb.MemoryError:
-            data = None
-        if data is not None:
-            data = bytes(data)
-            for addr in todo[i:j]:
-                off = addr - first
-                out[addr] = from_bytes(data[off:off + size], byteorder)
-        elif j - i > 1:
-            for addr in todo[i:j]:
-                try:
-                    out[addr] = from_bytes(read_memory(addr, size), byteorder)
-                except gdb.MemoryError:
-                    pass
-        i = j
-    return out

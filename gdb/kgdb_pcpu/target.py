@@ -144,6 +144,21 @@ def _check_program(inferior):
                        "dump with core-file (kgdb: target vmcore)")
 
 
+# Local targets pay per read, not per byte: the core merges the per-CPU
+# values that lie this close into one read (native/kp_gather.c).
+LOCAL_READ_WINDOW = 256 * 1024
+LOCAL_TARGETS = ("core", "native", "exec")
+
+
+def _read_window(inferior):
+    """LOCAL_READ_WINDOW for a core file or a live local process, else 0:
+    a remote target (gdbserver, a serial kgdb stub, QEMU) pays per byte too,
+    and every read of a value alone is the fewest bytes on the wire."""
+    connection = getattr(inferior, "connection", None)  # GDB 12+
+    kind = getattr(connection, "type", None)
+    return LOCAL_READ_WINDOW if kind in LOCAL_TARGETS else 0
+
+
 class Target:
     """The handle of one inferior plus what the GDB layer derives from it."""
 
@@ -169,13 +184,18 @@ class Target:
                       pointer_size=self.pointer_size,
                       byteorder="big" if self.big_endian else "little",
                       zpcpu_stride=zpcpu_stride,
-                      read_faults=gdb.MemoryError)
+                      read_faults=gdb.MemoryError,
+                      read_window=_read_window(inferior))
         # tid of a GDB thread -> CPU it runs on, or None (default_cpu.py).
         self.thread_cpu = {}
+        # Values read from the kernel that the GDB layer keeps while the
+        # target is stopped (osreldate, ...): dropped with the handle's.
+        self.stopped = {}
 
     def clear_cache(self):
         self.kd.clear_cache()
         self.thread_cpu.clear()
+        self.stopped.clear()
 
     def has_field(self, name):
         return name in self.pcpu_fields
