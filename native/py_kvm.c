@@ -21,6 +21,23 @@
 
 static PyObject *KvmError;
 
+/*
+ * How many target callbacks are running.  The core is iterating its caches
+ * while one runs: a callback that clears or reopens a handle would free
+ * them under it, so that is refused (refuse_in_callback()).
+ */
+static int callbacks_running;
+
+static int
+refuse_in_callback(const char *fname)
+{
+	if (callbacks_running == 0)
+		return (0);
+	PyErr_Format(PyExc_RuntimeError, "%s: not from inside a target's "
+	    "lookup or read", fname);
+	return (-1);
+}
+
 typedef struct {
 	PyObject_HEAD
 	kvm_t *kd;
@@ -81,7 +98,9 @@ py_target_lookup(void *arg, const char *name, uint64_t *addrp)
 	PyObject *res;
 	unsigned long long v;
 
+	callbacks_running++;
 	res = PyObject_CallFunction(self->lookup, "s", name);
+	callbacks_running--;
 	if (res == NULL)
 		return (KP_TARGET_ERROR);
 	if (res == Py_None) {
@@ -122,7 +141,9 @@ py_target_read(void *arg, uint64_t addr, void *buf, size_t size)
 	char msg[96];
 	int ret;
 
+	callbacks_running++;
 	res = call_read(self->read, addr, size);
+	callbacks_running--;
 	if (res == NULL) {
 		if (self->read_faults != NULL &&
 		    PyErr_ExceptionMatches(self->read_faults)) {
@@ -262,6 +283,8 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 		    "Kvm: an open_elf() handle cannot be re-initialised");
 		return (-1);
 	}
+	if (refuse_in_callback("Kvm.__init__") < 0)
+		return (-1);
 	kp_close(self->kd);
 	self->kd = NULL;
 	err = kp_open(&target, &self->kd);
@@ -574,7 +597,7 @@ set_modules(KvmObject *self, PyObject *args, const char *fname,
 
 	if (!PyArg_ParseTuple(args, "O", &seq))
 		return (NULL);
-	if ((kd = KD(self)) == NULL)
+	if ((kd = KD(self)) == NULL || refuse_in_callback(fname) < 0)
 		return (NULL);
 	if (!parse_relocs(seq, fname, &mods, &n))
 		return (NULL);
@@ -814,7 +837,7 @@ Kvm_clear_cache(KvmObject *self, PyObject *Py_UNUSED(unused))
 {
 	kvm_t *kd;
 
-	if ((kd = KD(self)) == NULL)
+	if ((kd = KD(self)) == NULL || refuse_in_callback("clear_cache") < 0)
 		return (NULL);
 	kp_clear_cache(kd);
 	Py_RETURN_NONE;
@@ -1129,6 +1152,8 @@ py_kvm_getmaxcpu(PyObject *Py_UNUSED(mod), PyObject *args)
 		return (NULL);
 	if ((kd = kvm_or_none(o, &none)) == NULL && !none)
 		return (NULL);
+	if (none && refuse_in_callback("kvm_getmaxcpu") < 0)
+		return (NULL);
 	v = kvm_getmaxcpu(kd);
 	return (PyErr_Occurred() ? NULL : PyLong_FromLong(v));
 }
@@ -1160,6 +1185,8 @@ py_kvm_getpcpu(PyObject *Py_UNUSED(mod), PyObject *args)
 	if (!PyArg_ParseTuple(args, "Oi:kvm_getpcpu", &o, &cpu))
 		return (NULL);
 	if ((kd = kvm_or_none(o, &none)) == NULL && !none)
+		return (NULL);
+	if (none && refuse_in_callback("kvm_getpcpu") < 0)
 		return (NULL);
 	p = kvm_getpcpu(kd, cpu);
 	if (PyErr_Occurred()) {

@@ -560,3 +560,27 @@ def test_read_uints_in_order_with_holes_marked():
     with pytest.raises(KvmError, match="1 to 8 bytes"):
         kd.read_uints(addrs, 16)
     assert open_handle(k, layout).read_uints(addrs[:2], 4) == [t.dpcpu_int[0], t.dpcpu_int[1]]
+
+
+def test_a_callback_cannot_free_the_caches_under_the_core():
+    k, layout, t = build_kernel("amd64")
+    holder = {}
+
+    def read(addr, size):
+        holder["kd"].clear_cache()
+        return k.read(addr, size)
+
+    holder["kd"] = kd = _kvm.Kvm(k.lookup, read, **layout)
+    with pytest.raises(RuntimeError, match="clear_cache: not from inside a target's lookup or read"):
+        kd.counter_u64_fetch(t.counters[0])
+
+    def read2(addr, size):
+        _kvm.kvm_getmaxcpu(None)
+        return k.read(addr, size)
+
+    kd = _kvm.Kvm(k.lookup, read2, **layout)
+    with pytest.raises(RuntimeError, match="kvm_getmaxcpu: not from inside"):
+        kd.cpus()
+    kd = open_handle(k, layout)
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]  # nothing left busy
+    kd.clear_cache()

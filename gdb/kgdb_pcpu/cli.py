@@ -144,7 +144,9 @@ def _cmd_dpcpu(kd, args):
     size = desc[2]
     present = kd.cpus()
     try:
-        cpus = cpulist.parse(args[1] if len(args) > 1 else "all", present)
+        # limit: 0-99999999999 is refused before any list is built.
+        cpus = cpulist.parse(args[1] if len(args) > 1 else "all", present,
+                             limit=kd.getmaxcpu())
     except ValueError as e:
         raise CliError(str(e)) from None
     maxcpu = kd.getmaxcpu()

@@ -68,7 +68,7 @@ exercise(kvm_t *kd, int cpu, uint64_t addr)
 {
 	struct kp_reloc mod = { addr, addr + 64, IMAGE_BASE };
 	uint64_t bases[3] = { addr, addr + 8, addr + 4096 };
-	uint64_t sums[3], v, stride;
+	uint64_t sums[3], v, stride, *slots;
 	enum kp_zpcpu_rule rule;
 	unsigned char buf[16];
 	const int *cpus;
@@ -85,12 +85,18 @@ exercise(kvm_t *kd, int cpu, uint64_t addr)
 	(void)kvm_read_zpcpu(kd, addr, buf, sizeof(buf), cpu);
 	(void)kvm_counter_u64_fetch(kd, addr);
 	kp_error_destroy(kp_maxid(kd, &id));
+	n = 0;
 	kp_error_destroy(kp_cpus(kd, &cpus, &n));
 	kp_error_destroy(kp_dpcpu_set_modules(kd, &mod, 1));
 	kp_error_destroy(kp_dpcpu_addr(kd, addr, cpu, &v));
 	kp_error_destroy(kp_zpcpu_rule(kd, &rule, &stride));
 	kp_error_destroy(kp_counter_fetch_array(kd, bases, 3, sums));
-	kp_error_destroy(kp_counter_slots(kd, addr, sums));
+	/* One value per present CPU, as kp_counter_slots() requires. */
+	slots = calloc(n > 0 ? (size_t)n : 1, sizeof(*slots));
+	if (slots != NULL) {
+		kp_error_destroy(kp_counter_slots(kd, addr, slots));
+		free(slots);
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
