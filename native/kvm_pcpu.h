@@ -6,7 +6,7 @@
  *  - libkvm's per-CPU API (kvm_*), same names, signatures and return
  *    conventions as lib/libkvm/kvm_pcpu.c, built on the core.
  *
- * No Python here: the CPython binding is native/py_kvm.c.
+ * The CPython binding is native/py_kvm.c; nothing in the core uses it.
  */
 #ifndef KVM_PCPU_H
 #define KVM_PCPU_H

@@ -176,15 +176,20 @@ def symbol_names(prefix):
     return sorted(names)
 
 
-def complete_dpcpu(word):
-    """Completions of a DPCPU variable name: x and pcpu_entry_x."""
-    if word.startswith(PREFIX):
-        return [n for n in symbol_names(word)]
+def complete_prefixed(word, prefix):
+    """Completions of a linker-set variable's name: x and prefix + x."""
+    if word.startswith(prefix):
+        return symbol_names(word)
     out = set()
-    for full in symbol_names(PREFIX):
-        short = full[len(PREFIX):]
+    for full in symbol_names(prefix):
+        short = full[len(prefix):]
         if short.startswith(word):
             out.add(short)
         if full.startswith(word):
             out.add(full)
     return sorted(out)
+
+
+def complete_dpcpu(word):
+    """Completions of a DPCPU variable name: x and pcpu_entry_x."""
+    return complete_prefixed(word, PREFIX)

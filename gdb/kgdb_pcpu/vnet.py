@@ -406,13 +406,4 @@ def jail_names():
 
 def complete_name(word):
     """Completions of a VNET variable name: x and vnet_entry_x."""
-    if word.startswith(PREFIX):
-        return symbols.symbol_names(word)
-    out = set()
-    for full in symbols.symbol_names(PREFIX):
-        short = full[len(PREFIX):]
-        if short.startswith(word):
-            out.add(short)
-        if full.startswith(word):
-            out.add(full)
-    return sorted(out)
+    return symbols.complete_prefixed(word, PREFIX)
