@@ -14,6 +14,7 @@
  */
 
 #include <libgen.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "fixture.h"
@@ -167,10 +168,46 @@ truth_mod_dso_stats(FILE *f, const char *key, struct mod_dso_stats *ds)
 	json_end(f, '}');
 }
 
+/* The int or uint64_t at addr, as truth records it. */
+static void
+truth_scalar(FILE *f, const char *key, uintptr_t addr, bool is_int)
+{
+
+	if (is_int)
+		json_i64(f, key, *(int *)addr);
+	else
+		json_u64(f, key, *(uint64_t *)addr);
+}
+
 /*
- * Each DPCPU variable of a module: symbol, type, template (address and
- * value in the image), relocated address and each present CPU's value.
+ * A scalar DPCPU variable of a module (an int or a uint64_t): symbol, type,
+ * template (address and value in the image), relocated address and each
+ * present CPU's value.
  */
+static void
+truth_mod_dpcpu_scalar(FILE *f, struct fixture_module *fm, const char *name,
+    bool is_int)
+{
+	uintptr_t tmpl, reloc;
+	char sym[64];
+	u_int cpu;
+
+	snprintf(sym, sizeof(sym), "%s%s", DPCPU_SYMPREFIX, name);
+	tmpl = truth_mod_var_begin(f, fm, DPCPU_SYMPREFIX, name,
+	    is_int ? "int" : "uint64_t", is_int ? sizeof(int) :
+	    sizeof(uint64_t));
+	reloc = mod_reloc_addr(fm, sym);
+	truth_scalar(f, "template", tmpl, is_int);
+	json_u64(f, "reloc_addr", reloc);
+	json_begin(f, "values", '{');
+	CPU_FOREACH(cpu)
+		truth_scalar(f, cpukey(cpu),
+		    (uintptr_t)MOD_DPCPU_ID_PTR(char, reloc, cpu), is_int);
+	json_end(f, '}');
+	json_end(f, '}');
+}
+
+/* Each DPCPU variable of a module, as truth_mod_dpcpu_scalar() says. */
 static void
 truth_mod_dpcpu(FILE *f, struct fixture_module *fm)
 {
@@ -179,17 +216,7 @@ truth_mod_dpcpu(FILE *f, struct fixture_module *fm)
 
 	json_begin(f, "vars", '{');
 	if (fm == MOD_DSO) {
-		tmpl = truth_mod_var_begin(f, fm, DPCPU_SYMPREFIX,
-		    "mod_dso_int", "int", sizeof(int));
-		reloc = mod_reloc_addr(fm, DPCPU_SYMPREFIX "mod_dso_int");
-		json_i64(f, "template", *(int *)tmpl);
-		json_u64(f, "reloc_addr", reloc);
-		json_begin(f, "values", '{');
-		CPU_FOREACH(cpu)
-			json_i64(f, cpukey(cpu),
-			    *MOD_DPCPU_ID_PTR(int, reloc, cpu));
-		json_end(f, '}');
-		json_end(f, '}');
+		truth_mod_dpcpu_scalar(f, fm, "mod_dso_int", true);
 
 		tmpl = truth_mod_var_begin(f, fm, DPCPU_SYMPREFIX,
 		    "mod_dso_stats", "struct mod_dso_stats",
@@ -205,29 +232,8 @@ truth_mod_dpcpu(FILE *f, struct fixture_module *fm)
 		json_end(f, '}');
 		json_end(f, '}');
 	} else {
-		tmpl = truth_mod_var_begin(f, fm, DPCPU_SYMPREFIX,
-		    "mod_obj_u64", "uint64_t", sizeof(uint64_t));
-		reloc = mod_reloc_addr(fm, DPCPU_SYMPREFIX "mod_obj_u64");
-		json_u64(f, "template", *(uint64_t *)tmpl);
-		json_u64(f, "reloc_addr", reloc);
-		json_begin(f, "values", '{');
-		CPU_FOREACH(cpu)
-			json_u64(f, cpukey(cpu),
-			    *MOD_DPCPU_ID_PTR(uint64_t, reloc, cpu));
-		json_end(f, '}');
-		json_end(f, '}');
-
-		tmpl = truth_mod_var_begin(f, fm, DPCPU_SYMPREFIX,
-		    "mod_obj_int", "int", sizeof(int));
-		reloc = mod_reloc_addr(fm, DPCPU_SYMPREFIX "mod_obj_int");
-		json_i64(f, "template", *(int *)tmpl);
-		json_u64(f, "reloc_addr", reloc);
-		json_begin(f, "values", '{');
-		CPU_FOREACH(cpu)
-			json_i64(f, cpukey(cpu),
-			    *MOD_DPCPU_ID_PTR(int, reloc, cpu));
-		json_end(f, '}');
-		json_end(f, '}');
+		truth_mod_dpcpu_scalar(f, fm, "mod_obj_u64", false);
+		truth_mod_dpcpu_scalar(f, fm, "mod_obj_int", true);
 	}
 	json_end(f, '}');
 }
