@@ -9,6 +9,8 @@ import importlib
 
 import gdb
 
+from . import modules, target
+
 MODULES = ("parameters", "cmd_pcpu", "cmd_dpcpu", "cmd_counter", "cmd_vnet",
            "functions")
 
@@ -25,4 +27,6 @@ def _load():
                       gdb.STDERR)
 
 
+# Each new handle gets the loaded modules' set_pcpu and set_vnet.
+target.on_attach(modules.attach)
 _load()
