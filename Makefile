@@ -15,7 +15,7 @@ CFLAGS ?= -O2 -g
 WARNFLAGS = -Wall -Wextra -Werror -std=gnu11
 CORE_SRCS = $(sort $(wildcard native/kp_*.c)) native/kvm_compat.c
 CORE_OBJS = $(CORE_SRCS:native/%.c=build/native/%.o)
-EXT_SRCS = $(CORE_SRCS) native/py_kvm.c $(wildcard native/*.h)
+EXT_SRCS = $(CORE_SRCS) $(wildcard native/py_*.c) $(wildcard native/*.h)
 
 DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make \
 	clang libclang-rt-14-dev gdbserver

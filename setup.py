@@ -4,8 +4,8 @@ import glob
 
 from setuptools import Extension, setup
 
-# The core (kp_*.c, kvm_compat.c) and its binding; no other sources.
-SOURCES = sorted(glob.glob("native/kp_*.c")) + ["native/kvm_compat.c", "native/py_kvm.c"]
+# The core (kp_*.c, kvm_compat.c) and its binding (py_*.c); no other sources.
+SOURCES = sorted(glob.glob("native/kp_*.c")) + ["native/kvm_compat.c"] + sorted(glob.glob("native/py_*.c"))
 
 setup(
     name="kgdb-pcpu",

@@ -13,8 +13,8 @@ struct kp_error kp_enomem = {
 };
 
 static struct kp_error *
-kp_error_vformat(enum kp_error_code code, uint64_t address, const char *fmt,
-    va_list ap)
+kp_error_vformat(enum kp_error_code code, bool has_address, uint64_t address,
+    const char *fmt, va_list ap)
 {
 	struct kp_error *err;
 	va_list ap2;
@@ -24,6 +24,7 @@ kp_error_vformat(enum kp_error_code code, uint64_t address, const char *fmt,
 	if (err == NULL)
 		return (&kp_enomem);
 	err->code = code;
+	err->has_address = has_address;
 	err->address = address;
 	va_copy(ap2, ap);
 	len = vsnprintf(NULL, 0, fmt, ap2);
@@ -44,12 +45,12 @@ kp_error_format(enum kp_error_code code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	err = kp_error_vformat(code, 0, fmt, ap);
+	err = kp_error_vformat(code, false, 0, fmt, ap);
 	va_end(ap);
 	return (err);
 }
 
-static struct kp_error *
+struct kp_error *
 kp_error_format_at(enum kp_error_code code, uint64_t address,
     const char *fmt, ...)
 {
@@ -57,7 +58,7 @@ kp_error_format_at(enum kp_error_code code, uint64_t address,
 	va_list ap;
 
 	va_start(ap, fmt);
-	err = kp_error_vformat(code, address, fmt, ap);
+	err = kp_error_vformat(code, true, address, fmt, ap);
 	va_end(ap);
 	return (err);
 }

@@ -96,7 +96,7 @@ kp_set_template(struct kp_set *set, const char *kind, uint64_t addr,
 			return (NULL);
 		}
 	}
-	return (kp_error_format(KP_ERR_INVALID,
+	return (kp_error_format_at(KP_ERR_NOT_PERCPU, addr,
 	    "0x%jx is not a %s variable (outside %s 0x%jx-0x%jx and every "
 	    "module's)", (uintmax_t)addr, kind, set->name,
 	    (uintmax_t)set->start, (uintmax_t)set->stop));

@@ -73,6 +73,10 @@ kp_zpcpu_stride_by_version(kvm_t *kd)
 	err = kp_lookup(kd, "osreldate", &addr);
 	if (err == NULL)
 		err = kp_read_uint(kd, addr, 4, &osreldate, "osreldate");
+	/* Only a missing or unreadable osreldate leads to the fallback. */
+	if (err != NULL && err->code != KP_ERR_LOOKUP &&
+	    err->code != KP_ERR_FAULT)
+		return (err);
 	if (err != NULL) {
 		kp_error_destroy(err);
 		/* On x86 both rules agree: sizeof(struct pcpu) == PAGE_SIZE. */

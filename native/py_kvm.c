@@ -5,21 +5,18 @@
  *   lookup(name) -> int address, or None for no such symbol;
  *   read(address, size) -> exactly size bytes, or None when unreadable.
  * An exception raised by a callable (or KeyboardInterrupt from Ctrl-C)
- * travels out of the method unchanged; every failure of the core itself
- * becomes a KvmError with one line of message.
+ * stays pending while the core returns KP_ERR_TARGET (KP_ERR_INTERRUPTED),
+ * and travels out of the method unchanged: no callable is called again
+ * before the method returns.  Every failure of the core itself becomes a
+ * KvmError subclass with one line of message (py_error.c).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kp_elf.h"
-#include "kvm_pcpu.h"
-
-static PyObject *KvmError;
+#include "py_kvm.h"
 
 /*
  * How many target callbacks are running.  The core is iterating its caches
@@ -50,45 +47,6 @@ typedef struct {
 
 static PyTypeObject Kvm_Type;
 
-/*
- * Turn err into a Python exception and return NULL, so that call sites read
- * "return set_kp_error(err);".  A pending exception (raised by a callback or
- * by Ctrl-C) wins: it says better what happened.
- */
-static PyObject *
-set_kp_error(struct kp_error *err)
-{
-	PyObject *exc, *addr;
-
-	if (PyErr_Occurred()) {
-		kp_error_destroy(err);
-		return (NULL);
-	}
-	if (err->code == KP_ERR_NOMEM) {
-		kp_error_destroy(err);
-		return (PyErr_NoMemory());
-	}
-	exc = PyObject_CallFunction(KvmError, "s", err->message);
-	if (exc != NULL) {
-		if (err->code == KP_ERR_FAULT)
-			addr = PyLong_FromUnsignedLongLong(err->address);
-		else
-			addr = Py_NewRef(Py_None);
-		if (addr == NULL || PyObject_SetAttrString(exc, "address",
-		    addr) < 0) {
-			Py_XDECREF(addr);
-			Py_DECREF(exc);
-			kp_error_destroy(err);
-			return (NULL);
-		}
-		Py_DECREF(addr);
-		PyErr_SetObject(KvmError, exc);
-		Py_DECREF(exc);
-	}
-	kp_error_destroy(err);
-	return (NULL);
-}
-
 /* Target hooks: trampolines into the Python callables. */
 
 static int
@@ -98,6 +56,8 @@ py_target_lookup(void *arg, const char *name, uint64_t *addrp)
 	PyObject *res;
 	unsigned long long v;
 
+	if (PyErr_Occurred())
+		return (KP_TARGET_ERROR);
 	callbacks_running++;
 	res = PyObject_CallFunction(self->lookup, "s", name);
 	callbacks_running--;
@@ -141,6 +101,8 @@ py_target_read(void *arg, uint64_t addr, void *buf, size_t size)
 	char msg[96];
 	int ret;
 
+	if (PyErr_Occurred())
+		return (KP_TARGET_ERROR);
 	callbacks_running++;
 	res = call_read(self->read, addr, size);
 	callbacks_running--;
@@ -178,7 +140,7 @@ static int
 py_target_interrupted(void *arg)
 {
 	(void)arg;
-	return (PyErr_CheckSignals() < 0);
+	return (PyErr_Occurred() != NULL || PyErr_CheckSignals() < 0);
 }
 
 /* Argument converters. */
@@ -1368,11 +1330,7 @@ PyInit__kvm(void)
 	m = PyModule_Create(&kvm_module);
 	if (m == NULL)
 		return (NULL);
-	KvmError = PyErr_NewExceptionWithDoc("kgdb_pcpu._kvm.KvmError",
-	    "A failure of the per-CPU core; str() says what and where.",
-	    NULL, NULL);
-	if (KvmError == NULL ||
-	    PyModule_AddObjectRef(m, "KvmError", KvmError) < 0 ||
+	if (py_error_init(m) < 0 ||
 	    PyModule_AddObjectRef(m, "Kvm", (PyObject *)&Kvm_Type) < 0) {
 		Py_DECREF(m);
 		return (NULL);

@@ -15,8 +15,20 @@ elem_kind are "int", "uint", "pointer", "array" or "struct"; tag is the
 struct/union tag of the type (of the element, for an array), or None."""
 
 class KvmError(Exception):
-    """Every failure of the per-CPU core. str(e) is one line saying what and where."""
-    address: Optional[int]  # the address that could not be read, when a read failed
+    """Every failure of the per-CPU core. str(e) is one line saying what and where.
+
+    Out of memory is MemoryError, an interrupt KeyboardInterrupt, and an
+    exception raised by a target callback comes out of the method unchanged."""
+    address: Optional[int]  # the address concerned (a fault's, a refused one's), else None
+
+class CpuAbsentError(KvmError): ...    # "CPU N not found"
+class CpuRangeError(KvmError): ...     # "CPU N too big (mp_maxcpus is M)"
+class FaultError(KvmError): ...        # unreadable memory; .address is where
+class NotPerCpuError(KvmError): ...    # outside set_pcpu/set_vnet and every module's; .address
+class SymbolError(KvmError): ...       # a symbol the kernel must export is missing
+class CorruptError(KvmError): ...      # values no kernel would hold (.address when one is named)
+class NullCounterError(KvmError): ...  # "counter is NULL (not allocated)"
+class InvalidError(KvmError): ...      # any other bad argument or unusable file
 
 class Kvm:
     """A handle on one kernel target: the per-CPU state of libkvm's kvm_t."""
