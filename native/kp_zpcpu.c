@@ -3,7 +3,7 @@
  * sys/kern/subr_counter.c counter_u64_fetch()).
  *
  * Where CPU n's slot of an allocation whose stored value is c lives depends
- * on the kernel (FREEBSD-PCPU.md section 5):
+ * on the kernel (docs/FREEBSD.md, counter(9) and UMA_ZONE_PCPU slots):
  *   13+:  c + cpuid_to_pcpu[n]->pc_zpcpu_offset  (on amd64 that offset
  *         includes the value of __pcpu, because c is stored relative to it);
  *   12:   c + PAGE_SIZE * n;
@@ -19,6 +19,21 @@
 
 /* First __FreeBSD_version of 12.0-CURRENT: the stride became PAGE_SIZE. */
 #define	KP_OSRELDATE_12		1200000
+
+/*
+ * A counter(9) holds what counter_u64_alloc() returned, a UMA_ZONE_PCPU
+ * allocation: never 0 once allocated.  It is 0 before (early in boot, in a
+ * vnet being built), and on amd64 13+, where the stored value is an offset
+ * from __pcpu, a 0 would read each CPU's struct pcpu as its slot
+ * (docs/FREEBSD.md).  So 0 is an error, in every counter and zpcpu path.
+ */
+static struct kp_error *
+kp_zpcpu_check_null(uint64_t base)
+{
+	if (base != 0)
+		return (NULL);
+	return (kp_error_format(KP_ERR_NULL, "counter is NULL (not allocated)"));
+}
 
 void
 kp_zpcpu_clear(kvm_t *kd)
@@ -155,6 +170,8 @@ kp_zpcpu_addr(kvm_t *kd, uint64_t base, int cpu, uint64_t *ret)
 {
 	struct kp_error *err;
 
+	if ((err = kp_zpcpu_check_null(base)) != NULL)
+		return (err);
 	err = kp_zpcpu_load(kd);
 	if (err != NULL)
 		return (err);
@@ -196,6 +213,8 @@ kp_counter_gather(kvm_t *kd, uint64_t base, struct kp_slot **ret)
 	struct kp_slot *slots;
 	int i;
 
+	if ((err = kp_zpcpu_check_null(base)) != NULL)
+		return (err);
 	err = kp_zpcpu_load(kd);
 	if (err != NULL)
 		return (err);
@@ -318,6 +337,10 @@ kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases, size_t count,
 	size_t i;
 	int c;
 
+	for (i = 0; i < count; i++) {
+		if ((err = kp_zpcpu_check_null(bases[i])) != NULL)
+			return (err);
+	}
 	err = kp_zpcpu_load(kd);
 	if (err != NULL)
 		return (err);

@@ -55,7 +55,7 @@ struct kp_target {
 
 typedef struct __kvm kvm_t;
 
-/* Where the zpcpu slot of a CPU comes from (FREEBSD-PCPU.md section 5). */
+/* Where the zpcpu slot of a CPU comes from (docs/FREEBSD.md, counter(9)). */
 enum kp_zpcpu_rule {
 	KP_ZPCPU_FIELD,		/* c + cpuid_to_pcpu[n]->pc_zpcpu_offset (13+) */
 	KP_ZPCPU_PAGE,		/* c + PAGE_SIZE * n (12) */
@@ -63,7 +63,7 @@ enum kp_zpcpu_rule {
 	KP_ZPCPU_USER,		/* c + the user's stride * n */
 };
 
-/* One module's relocated DPCPU/VNET section (FREEBSD-PCPU.md section 3). */
+/* One module's relocated DPCPU/VNET section (docs/FREEBSD.md, modules). */
 struct kp_reloc {
 	uint64_t start;		/* the section in the module's image */
 	uint64_t stop;
@@ -138,6 +138,10 @@ struct kp_error *kp_zpcpu_addr(kvm_t *kd, uint64_t base, int cpu,
     uint64_t *ret);
 struct kp_error *kp_read_zpcpu(kvm_t *kd, uint64_t base, void *buf,
     size_t size, int cpu);
+/*
+ * counter(9): every function below fails with KP_ERR_NULL ("counter is NULL
+ * (not allocated)") for a base of 0, as kp_zpcpu_addr() and kp_read_zpcpu().
+ */
 /* Sum of a counter(9) over the present CPUs, modulo 2^64 as the kernel sums. */
 struct kp_error *kp_counter_fetch(kvm_t *kd, uint64_t base, uint64_t *ret);
 /*

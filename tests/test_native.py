@@ -707,3 +707,33 @@ def test_a_keyboardinterrupt_raised_in_lookup_comes_out():
     kd = _kvm.Kvm(lookup, k.read, **layout)
     with pytest.raises(KeyboardInterrupt):
         kd.zpcpu_stride()
+
+
+# -- a NULL counter ------------------------------------------------------------
+
+
+NULL_COUNTER = "^counter is NULL \\(not allocated\\)$"
+
+
+@pytest.mark.parametrize("shape", ["amd64", "amd64-12", "arm64", "freebsd11"])
+def test_a_null_counter_is_an_error_in_every_path(shape):
+    # On amd64 13+ a 0 would read each CPU's struct pcpu as its slot: a
+    # believable sum of pc_curthread pointers.  No read is even made.
+    k, layout, t = build_kernel(shape)
+    kd = open_handle(k, layout)
+    kd.cpus()
+    k.reads.clear()
+    for call in (lambda: kd.counter_u64_fetch(0),
+                 lambda: kd.counter_u64_slots(0),
+                 lambda: kd.counter_u64_fetch_array([t.counters[0], 0, t.counters[1]]),
+                 lambda: kd.read_zpcpu(0, 8, 1),
+                 lambda: kd.zpcpu_addr(0, 1)):
+        with pytest.raises(_kvm.NullCounterError, match=NULL_COUNTER) as e:
+            call()
+        assert e.value.address is None
+    assert k.reads == []
+    assert _kvm.kvm_counter_u64_fetch(kd, 0) == 0
+    assert _kvm.kvm_geterr(kd) == "counter is NULL (not allocated)"
+    assert _kvm.kvm_read_zpcpu(kd, 0, 8, 0) == -1
+    assert _kvm.kvm_geterr(kd) == "counter is NULL (not allocated)"
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]
