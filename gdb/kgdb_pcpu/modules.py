@@ -3,30 +3,38 @@
 kgdb loads a module's symbols at the module's image address, but the kernel
 copied the module's set_pcpu into modspace (dpcpu_alloc) and its set_vnet
 into the vnet data area (vnet_data_alloc) when it linked the module
-(sys/kern/link_elf.c, link_elf_obj.c).  read() walks linker_files, the
-TAILQ of every loaded linker file, and returns each module's sections as
-(image start, image stop, kernel copy) triples; attach() hands them to the
-core (kd.dpcpu_set_modules, kd.vnet_set_modules), which does the
-relocation and its checks.
+(sys/kern/link_elf.c, link_elf_obj.c; docs/FREEBSD.md).  read() walks
+linker_files, the TAILQ of every loaded linker file, and finds each
+module's sections as (image start, image stop, kernel copy) triples;
+attach() hands them to the core (kd.dpcpu_set_modules, kd.vnet_set_modules),
+which does the relocation and its checks.  The reads go through the core
+(walk_list, read_fields, read_pointers); GDB gives the types.
 
 A linker file is a kobj: lf->ops->cls is its linker class, named "elf64"
 (link_elf.c, DSO modules: struct elf_file has pcpu_start, pcpu_stop,
 pcpu_base and vnet_start, vnet_stop, vnet_base) or "elf64_obj"
 (link_elf_obj.c, object modules: the progtab entries named set_pcpu and
-set_vnet have origaddr = the image address, addr = the copy, size).  Both
-files define a different struct elf_file; the right one is the one visible
-from the block of a function of the class (cls->methods[i].func).  GDB 13's
+set_vnet have addr = the copy and size).  Both files define a different
+struct elf_file; the right one is the one visible from the block of a
+function of the class (cls->methods[i].func).  GDB 13's
 gdb.lookup_type("struct elf_file", block) ignores the block and returns the
 first compilation unit's type, so the lookup goes through gdb.lookup_symbol
 in the struct domain, which is scoped right.
+
+The image address of an object module's section: FreeBSD 15 records it in
+the progtab entry (origaddr, "Used by debuggers").  13.x and 14.x do not;
+there it is where kgdb placed the section when it loaded the module's
+symbols (fbsd-kld.c lays a .ko's allocated sections out one after another
+from the module's base, as link_elf_obj reserves them in its mapping),
+which GDB shows as that section's address in its section table.
 """
 
 import re
 
 import gdb
 
-from . import target
-from ._kvm import KvmError
+from . import gtypes, symtab, target
+from ._kvm import KvmError, NotPerCpuError
 
 # The linker classes of link_elf.c (DSO) and link_elf_obj.c (object), by
 # the kernel's ELF class: "elf64"/"elf64_obj", or "elf32"/"elf32_obj".
@@ -43,15 +51,17 @@ _CLASS_FIELD = dict([(c, "pcpu_start") for c in DSO_CLASSES]
 _MAX_FILES = 100000         # a corrupt list must not loop forever
 _MAX_METHODS = 512
 _MAX_PROGTAB = 4096
+_MAX_NAME = 1024            # MAXPATHLEN: a linker file's name
 
 
 class LinkerFile:
     """One entry of linker_files and its relocated sections."""
 
-    def __init__(self, address, filename, cls):
+    def __init__(self, address, filename, cls, image):
         self.address = address      # the struct linker_file
         self.filename = filename    # lf->filename, e.g. "foo.ko"
         self.cls = cls              # the linker class name
+        self.image = image          # (lf->address, lf->size)
         self.sets = {}              # "set_pcpu" -> (start, stop, base)
 
     def __repr__(self):
@@ -71,20 +81,48 @@ class Modules:
         return [lf.sets[set_name] for lf in self.files if set_name in lf.sets]
 
 
-def _string(value):
-    if int(value) == 0:
-        return None
-    try:
-        return value.string(length=-1)
-    except (gdb.error, gdb.MemoryError, UnicodeDecodeError):
-        return None
+class _Layout:
+    """Offsets and sizes, from the debug info, of what read() reads."""
+
+    def __init__(self, lf_type, pointer_size):
+        fields = gtypes.flatten_fields(lf_type)
+        link = _field_type(lf_type, "link")
+        self.next = fields["link"] + gtypes.flatten_fields(link)["tqe_next"]
+        ops = _field_type(lf_type, "ops").strip_typedefs().target()
+        cls = _field_type(ops, "cls").strip_typedefs().target()
+        method = _field_type(cls, "methods").strip_typedefs().target()
+        self.ops_cls = gtypes.flatten_fields(ops)["cls"]
+        ptr = pointer_size
+        self.file = [(fields["filename"], ptr, "u"), (fields["ops"], ptr, "u"),
+                     (fields["address"], ptr, "u"),
+                     (fields["size"], _field_type(lf_type, "size").sizeof, "u")]
+        cls_fields = gtypes.flatten_fields(cls)
+        self.cls = [(cls_fields["name"], ptr, "u"),
+                    (cls_fields["methods"], ptr, "u"),
+                    (cls_fields["size"], _field_type(cls, "size").sizeof, "u")]
+        method_fields = gtypes.flatten_fields(method)
+        self.method_size = method.sizeof
+        self.method = [(method_fields["desc"], ptr, "u"),
+                       (method_fields["func"], ptr, "u")]
 
 
-def _has_field(gtype, name):
-    try:
-        return any(f.name == name for f in gtype.strip_typedefs().fields())
-    except (TypeError, gdb.error):
-        return False
+def _field_type(gtype, name):
+    """The type of member name of the struct gtype; KeyError if none."""
+    for field in gtype.strip_typedefs().fields():
+        if field.name == name:
+            return field.type
+    raise KeyError(name)
+
+
+def _string(kd, tgt, addr, limit=_MAX_NAME):
+    """The C string at addr, or None when unreadable.  At most limit bytes,
+    and none past the end of the page addr is in: the kernel's malloc never
+    puts a small string across a page, and the next page may be unmapped."""
+    if addr == 0:
+        return None
+    size = min(limit, tgt.page_size - addr % tgt.page_size)
+    row = kd.read_fields([addr], [(0, size, "s")])[0]
+    return None if row is None else row[0]
 
 
 def _struct_in_block(block, tag):
@@ -93,160 +131,237 @@ def _struct_in_block(block, tag):
         sym = gdb.lookup_symbol(tag, block, gdb.SYMBOL_STRUCT_DOMAIN)[0]
     except (gdb.error, RuntimeError, ValueError):
         return None
-    if sym is None:
-        return None
-    return sym.type
+    return None if sym is None else sym.type
 
 
-def _class_functions(cls):
-    """The method functions of a kobj class, first one first."""
-    try:
-        methods = cls["methods"]
-    except gdb.error:
-        return
-    if int(methods) == 0:
-        return
+def _class_functions(kd, layout, methods):
+    """The method functions of a kobj class's table at methods, in order,
+    up to KOBJMETHOD_END."""
     for i in range(_MAX_METHODS):
-        method = methods[i]
-        func = int(method["func"])
-        if func == 0 or int(method["desc"]) == 0:
+        row = kd.read_fields([methods + i * layout.method_size],
+                             layout.method)[0]
+        if row is None or row[0] == 0 or row[1] == 0:
             return
-        yield func
+        yield row[1]
 
 
-_type_cache = {}
-
-
-def _elf_file_type(cls, cls_name):
-    """struct elf_file of the class's source file; KvmError if not found.
+def elf_file_type(tgt, layout, cls_addr, cls_name, methods, size):
+    """struct elf_file of the linker class at cls_addr; KvmError if none.
 
     The block of the class's first method (FreeBSD's sys/tools/gdb does the
     same), then of its other methods, then the global struct elf_file; a
     candidate must have the class's member, and sizeof(struct elf_file)
     must be the class's size (kobj_class.size) when that is known."""
     want = _CLASS_FIELD[cls_name]
-    try:
-        size = int(cls["size"])
-    except gdb.error:
-        size = None
-    funcs = list(_class_functions(cls))
-    key = (cls_name, funcs[0] if funcs else None, size)
-    if key in _type_cache:
-        return _type_cache[key]
+    cache = tgt.cache.setdefault("modules.elf_file", {})
+    if (cls_addr, cls_name) in cache:
+        return cache[(cls_addr, cls_name)]
     candidates = []
-    for func in funcs:
-        try:
-            block = gdb.block_for_pc(func)
-        except (gdb.error, RuntimeError):
-            block = None
-        if block is not None:
-            candidates.append(_struct_in_block(block, "elf_file"))
-        if candidates and candidates[-1] is not None and \
-                _has_field(candidates[-1], want):
-            break
-    try:
-        candidates.append(gdb.lookup_type("struct elf_file"))
-    except gdb.error:
-        pass
-    fitting = [t for t in candidates if t is not None and _has_field(t, want)]
-    sized = [t for t in fitting if size is None or t.sizeof == size]
-    found = (sized or fitting or [None])[0]
-    if found is None:
+    if methods:
+        for func in _class_functions(tgt.kd, layout, methods):
+            try:
+                block = gdb.block_for_pc(func)
+            except (gdb.error, RuntimeError):
+                block = None
+            found = None if block is None else _struct_in_block(block, "elf_file")
+            if found is not None and gtypes.has_field(found, want):
+                candidates.append(found)
+                break
+    found = symtab.lookup_struct("elf_file")
+    if found is not None:
+        candidates.append(found)
+    fitting = [t for t in candidates if gtypes.has_field(t, want)]
+    sized = [t for t in fitting if not size or t.sizeof == size]
+    if not (sized or fitting):
         raise KvmError("no struct elf_file with %s for linker class %s in the "
                        "debug info" % (want, cls_name))
-    _type_cache[key] = found
-    return found
+    cache[(cls_addr, cls_name)] = (sized or fitting)[0]
+    return cache[(cls_addr, cls_name)]
 
 
-def _dso_sets(ef):
+def _dso_sets(kd, ef_type, lf_addr, pointer_size):
+    fields = gtypes.flatten_fields(ef_type)
+    wanted = [(set_name, names) for set_name, names in _DSO_FIELDS.items()
+              if names[0] in fields]    # no vnet_start without VIMAGE
+    row = kd.read_fields([lf_addr], [(fields[n], pointer_size, "u")
+                                     for _, names in wanted for n in names])[0]
+    if row is None:
+        raise KvmError("cannot read its struct elf_file at 0x%x" % lf_addr)
     sets = {}
-    for set_name, (start_f, stop_f, base_f) in _DSO_FIELDS.items():
-        if not _has_field(ef.type, start_f):
-            continue        # a kernel without VIMAGE has no vnet_start
-        start = int(ef[start_f])
-        if start == 0:
-            continue        # the module has no such section
-        sets[set_name] = (start, int(ef[stop_f]), int(ef[base_f]))
+    for i, (set_name, _names) in enumerate(wanted):
+        start, stop, base = row[3 * i:3 * i + 3]
+        if start != 0:              # 0: the module has no such section
+            sets[set_name] = (start, stop, base)
     return sets
 
 
-def _obj_sets(ef, filename):
-    sets = {}
-    count = int(ef["nprogtab"])
-    progtab = ef["progtab"]
-    if count <= 0 or int(progtab) == 0:
-        return sets
+def _progtab(kd, tgt, ef_type, lf_addr):
+    """[(name, addr, origaddr or None, size)] of the named progtab entries
+    set_pcpu and set_vnet of the object module at lf_addr."""
+    fields = gtypes.flatten_fields(ef_type)
+    count_type = _field_type(ef_type, "nprogtab")
+    ptr = tgt.pointer_size
+    row = kd.read_fields([lf_addr], [(fields["progtab"], ptr, "u"),
+                                     (fields["nprogtab"], count_type.sizeof,
+                                      "i" if gtypes.is_signed(count_type)
+                                      else "u")])[0]
+    if row is None:
+        raise KvmError("cannot read its struct elf_file at 0x%x" % lf_addr)
+    progtab, count = row
+    if count <= 0 or progtab == 0:
+        return []
     if count > _MAX_PROGTAB:
         raise KvmError("nprogtab %d is corrupt" % count)
-    entry_type = progtab.type.strip_typedefs().target()
-    has_origaddr = _has_field(entry_type, "origaddr")
-    for i in range(count):
-        pe = progtab[i]
-        name = _string(pe["name"])
-        if name not in SETS:
-            continue
-        if not has_origaddr:
-            raise KvmError("%s: the progtab entries have no origaddr (a "
-                           "kernel before FreeBSD 13): cannot relocate its %s"
-                           % (filename, name))
-        start = int(pe["origaddr"])
-        sets[name] = (start, start + int(pe["size"]), int(pe["addr"]))
+    entry = _field_type(ef_type, "progtab").strip_typedefs().target()
+    entry_fields = gtypes.flatten_fields(entry)
+    has_origaddr = "origaddr" in entry_fields
+    wanted = [(entry_fields["name"], ptr, "u"), (entry_fields["addr"], ptr, "u"),
+              (entry_fields["size"], _field_type(entry, "size").sizeof, "u")]
+    if has_origaddr:
+        wanted.append((entry_fields["origaddr"], ptr, "u"))
+    rows = kd.read_fields([progtab + i * entry.sizeof for i in range(count)],
+                          wanted)
+    out = []
+    for i, entry_row in enumerate(rows):
+        if entry_row is None:
+            raise KvmError("cannot read progtab[%d] at 0x%x"
+                           % (i, progtab + i * entry.sizeof))
+        # Reading one byte more than the longest name tells "set_pcpu"
+        # from "set_pcpu_more".
+        name = _string(kd, tgt, entry_row[0], max(map(len, SETS)) + 1)
+        if name in SETS:
+            out.append((name, entry_row[1],
+                        entry_row[3] if has_origaddr else None, entry_row[2]))
+    return out
+
+
+_SECTION_LINE = re.compile(r"\s*(0x[0-9a-fA-F]+) - (0x[0-9a-fA-F]+) is (\S+)"
+                           r"(?: in (.+))?\s*$")
+
+
+def gdb_sections(names):
+    """[(start, end, section, file)] of every section named in names in
+    GDB's section table ("info files": where GDB placed each objfile's
+    sections, kgdb's modules included), file None for the main program's."""
+    try:
+        text = gdb.execute("info files", to_string=True)
+    except gdb.error:
+        return []
+    out = []
+    for line in text.splitlines():
+        match = _SECTION_LINE.match(line)
+        if match and match.group(3) in names:
+            out.append((int(match.group(1), 16), int(match.group(2), 16),
+                        match.group(3), match.group(4)))
+    return out
+
+
+class _Sections:
+    """GDB's set_pcpu and set_vnet sections, listed on first need."""
+
+    def __init__(self):
+        self._list = None
+
+    def placed(self, lf, set_name, size):
+        """The image address of the object module lf's section set_name as
+        GDB placed it: the section of that name inside the module's image
+        [lf->address, lf->address + lf->size).  KvmError if GDB has none."""
+        if self._list is None:
+            self._list = gdb_sections(SETS)
+        base, length = lf.image
+        inside = [s for s in self._list
+                  if s[2] == set_name and base <= s[0] < base + length]
+        if not inside:
+            raise KvmError("its progtab has no origaddr (FreeBSD before 15) "
+                           "and GDB has no %s section inside its image "
+                           "0x%x-0x%x: load its symbols (kgdb: add-kld %s)"
+                           % (set_name, base, base + length, lf.filename))
+        start, end = inside[0][0], inside[0][1]
+        if end - start != size:
+            raise KvmError("GDB's %s section at 0x%x is %d bytes, the "
+                           "kernel's copy %d" % (set_name, start, end - start,
+                                                 size))
+        return start
+
+
+def _obj_sets(tgt, ef_type, lf, sections):
+    sets = {}
+    for set_name, addr, origaddr, size in _progtab(tgt.kd, tgt, ef_type,
+                                                   lf.address):
+        if origaddr is None:
+            origaddr = sections.placed(lf, set_name, size)
+        sets[set_name] = (origaddr, origaddr + size, addr)
     return sets
 
 
-def _linker_files(head):
-    seen = set()
-    lf = head["tqh_first"]
-    while int(lf) != 0:
-        addr = int(lf)
-        if addr in seen or len(seen) >= _MAX_FILES:
-            raise KvmError("linker_files loops at 0x%x" % addr)
-        seen.add(addr)
-        yield lf
-        lf = lf["link"]["tqe_next"]
-
-
-def read():
-    """The Modules of the kernel: empty when it has no linker_files."""
+def read(tgt):
+    """The Modules of tgt's kernel: empty when it has no linker_files."""
     mods = Modules()
-    sym = target._lookup_symbol("linker_files")
-    if sym is None or sym.needs_frame:
+    head = symtab.symbol_address("linker_files")
+    lf_type = symtab.lookup_struct("linker_file")
+    if head is None or lf_type is None:
+        return mods
+    kd = tgt.kd
+    try:
+        layout = _Layout(lf_type, tgt.pointer_size)
+    except (KeyError, AttributeError, gdb.error) as err:
+        mods.problems.append("linker_files: struct linker_file has no %s"
+                             % err)
         return mods
     try:
-        head = sym.value()
-        for lf in _linker_files(head):
-            addr = int(lf)
-            filename = None
-            try:
-                filename = _string(lf["filename"]) or "0x%x" % addr
-                cls = lf["ops"]["cls"].dereference()
-                cls_name = _string(cls["name"])
-                entry = LinkerFile(addr, filename, cls_name)
+        head_type = symtab.lookup_symbol("linker_files").type
+        head += gtypes.flatten_fields(head_type)["tqh_first"]
+    except (AttributeError, KeyError, gdb.error):
+        pass                    # no debug info for it: tqh_first comes first
+    try:
+        first = kd.read_pointers(head, 1)[0]
+        addrs = kd.walk_list(first, layout.next, _MAX_FILES) if first else []
+        rows = kd.read_fields(addrs, layout.file)
+    except KvmError as err:
+        mods.problems.append("linker_files: %s" % err)
+        return mods
+    sections = _Sections()
+    for addr, row in zip(addrs, rows):
+        filename = "0x%x" % addr
+        try:
+            if row is None:
+                raise KvmError("cannot read struct linker_file at 0x%x" % addr)
+            name_ptr, ops, image, size = row
+            filename = _string(kd, tgt, name_ptr) or filename
+            cls_addr = kd.read_pointers(ops + layout.ops_cls, 1)[0]
+            cls_row = kd.read_fields([cls_addr], layout.cls)[0]
+            if cls_row is None:
+                raise KvmError("cannot read its linker class at 0x%x"
+                               % cls_addr)
+            cls_name = _string(kd, tgt, cls_row[0])
+            entry = LinkerFile(addr, filename, cls_name, (image, size))
+            if cls_name in DSO_CLASSES + OBJ_CLASSES:
+                ef_type = elf_file_type(tgt, layout, cls_addr, cls_name,
+                                        cls_row[1], cls_row[2])
                 if cls_name in DSO_CLASSES:
-                    ef = lf.cast(_elf_file_type(cls, cls_name).pointer())
-                    entry.sets = _dso_sets(ef.dereference())
-                elif cls_name in OBJ_CLASSES:
-                    ef = lf.cast(_elf_file_type(cls, cls_name).pointer())
-                    entry.sets = _obj_sets(ef.dereference(), filename)
+                    entry.sets = _dso_sets(kd, ef_type, addr, tgt.pointer_size)
                 else:
-                    mods.problems.append("%s: unknown linker class %s"
-                                         % (filename, cls_name))
-                mods.files.append(entry)
-            except (gdb.error, gdb.MemoryError, KvmError) as err:
-                mods.problems.append("%s: %s" % (filename or "0x%x" % addr,
-                                                 str(err).strip()))
-    except (gdb.error, gdb.MemoryError, KvmError) as err:
-        mods.problems.append("linker_files: %s" % str(err).strip())
+                    entry.sets = _obj_sets(tgt, ef_type, entry, sections)
+            else:
+                mods.problems.append("%s: unknown linker class %s"
+                                     % (filename, cls_name))
+            mods.files.append(entry)
+        except KvmError as err:
+            mods.problems.append("%s: %s" % (filename, str(err).strip()))
+        except KeyError as err:
+            mods.problems.append("%s: its struct elf_file has no member %s"
+                                 % (filename, err))
     return mods
 
 
 def attach(tgt):
-    """Read the modules and give their sections to tgt's handle.
+    """Read the modules and give their sections to tgt's handle (a
+    target.on_attach hook).
 
     Never raises: a kernel whose modules cannot be read still has its own
     per-CPU and VNET variables; the problems are kept for the messages."""
     try:
-        mods = read()
+        mods = read(tgt)
     except Exception as err:  # noqa: BLE001  keep the handle usable
         mods = Modules()
         mods.problems.append("linker_files: %s" % err)
@@ -262,21 +377,15 @@ def attach(tgt):
 
 def of(tgt):
     """The Modules attached to tgt, reading them on first use."""
-    mods = getattr(tgt, "modules", None)
-    if mods is None:
-        mods = attach(tgt)
-    return mods
+    if tgt.modules is None:
+        attach(tgt)
+    return tgt.modules
 
 
 # --- Which file a symbol comes from, for the messages. ----------------------
 
 _INFO_SYMBOL = re.compile(r" in (?:load address range of )?(?:\S+ overlay )?"
                           r"section (\S+)(?: of (.+))?$")
-
-
-def _main_filename():
-    progspace = gdb.current_progspace()
-    return progspace.filename if progspace is not None else None
 
 
 def symbol_origin(name, addr):
@@ -286,7 +395,7 @@ def symbol_origin(name, addr):
     the symbol's debug info, else the shared library (kgdb's modules are
     its solibs), else what "info symbol" says."""
     filename = None
-    sym = target._lookup_symbol(name)
+    sym = symtab.lookup_symbol(name)
     if sym is not None and sym.symtab is not None:
         try:
             filename = sym.symtab.objfile.filename
@@ -312,54 +421,47 @@ def symbol_origin(name, addr):
     return filename, section
 
 
+def _loaded_problem(mods, filename):
+    """The problem met with the linker file whose name is filename's last
+    component, or None when it is not in linker_files."""
+    base = filename.rsplit("/", 1)[-1]
+    names = {lf.filename for lf in mods.files}
+    if base not in names and base.split(".debug")[0] not in names:
+        return None
+    for line in mods.problems:
+        if line.startswith(base + ": ") or \
+                line.startswith(base.split(".debug")[0] + ": "):
+            return line
+    return ""
+
+
 def outside_message(name, addr, set_name):
     """The message for a symbol the core placed outside every set_name, when
-    it is a module's: its module is not in linker_files.  None otherwise."""
+    it is a module's: its module is not in linker_files, or is but its
+    set could not be placed.  None otherwise."""
     filename, section = symbol_origin(name, addr)
     if filename is None:
         return None
-    main = _main_filename()
-    if main is not None and filename == main:
+    progspace = gdb.current_progspace()
+    if progspace is not None and filename == progspace.filename:
         return None
     if section is not None and section != set_name:
         return None
-    text = ("%s: its module %s is not in linker_files (not loaded in this "
-            "kernel): no per-%s copy" % (name, filename,
-                                         "CPU" if set_name == "set_pcpu"
-                                         else "vnet"))
-    return text
+    per = "CPU" if set_name == "set_pcpu" else "vnet"
+    problem = _loaded_problem(of(target.current()), filename)
+    if problem is None:
+        return ("%s: its module %s is not in linker_files (not loaded in "
+                "this kernel): no per-%s copy" % (name, filename, per))
+    return ("%s: its module %s is loaded, but where the kernel copied its "
+            "%s is unknown%s" % (name, filename, set_name,
+                                 ": " + problem if problem else ""))
 
 
 def module_error(name, addr, set_name, err):
-    """A gdb.GdbError for the core's KvmError err about the symbol name at
-    addr when addr lies in a module that is not in linker_files, else None
-    (the caller keeps the core's own message)."""
-    if "is not a" not in str(err):
+    """A gdb.GdbError for the core's NotPerCpuError err about the symbol
+    name at addr when addr lies in a module, else None (the caller keeps
+    the core's own message)."""
+    if not isinstance(err, NotPerCpuError):
         return None
     better = outside_message(name, addr, set_name)
     return gdb.GdbError(better) if better is not None else None
-
-
-def _modules_stale(*_args):
-    """The kernel ran or memory was written: read linker_files again on the
-    next use of the handle (target.current() does it)."""
-    tgt = target._current
-    if tgt is not None:
-        tgt.modules = None
-
-
-def _types_stale(*_args):
-    _type_cache.clear()
-
-
-def _connect():
-    for name, handler in (("cont", _modules_stale),
-                          ("memory_changed", _modules_stale),
-                          ("new_objfile", _types_stale),
-                          ("clear_objfiles", _types_stale)):
-        registry = getattr(gdb.events, name, None)
-        if registry is not None:
-            registry.connect(handler)
-
-
-_connect()
