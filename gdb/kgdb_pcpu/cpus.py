@@ -18,6 +18,8 @@ GDB, int() in the CLI.
 
 import re
 
+from ._kvm import CpuAbsentError, CpuRangeError
+
 ALL = ("all", "a")
 DEFAULT = -1
 # The largest list built: mp_maxcpus is refused above this by the core.
@@ -112,9 +114,11 @@ def expand(items, evaluate, present, check, default=None):
     """The CPU ids of split()'s items, in order, repeats removed.
 
     evaluate(text) -> int gives the value of an end; present() the present
-    CPUs (for "all"); check(cpu) raises the core's error for a CPU at or
-    beyond mp_maxcpus, before any list is built; default() gives the
-    default CPU for -1 (None: -1 is left as it is, for check to refuse)."""
+    CPUs (for "all"); check(cpu) raises the error for a CPU at or beyond
+    mp_maxcpus, before any list is built, and for a negative one; default()
+    gives the default CPU for -1 (None: -1 is left for check to refuse).
+    An absent CPU below mp_maxcpus stays in the list: the caller says
+    "CPU N not found" where it reaches it."""
     cpus = []
     seen = set()
 
@@ -122,8 +126,7 @@ def expand(items, evaluate, present, check, default=None):
         cpu = evaluate(expr)
         if cpu == DEFAULT and default is not None:
             cpu = default()
-        if cpu >= 0:
-            check(cpu)
+        check(cpu)
         return cpu
 
     for item in items:
@@ -164,9 +167,34 @@ def format_list(cpus):
 
 # --- In GDB: ends are GDB expressions; the handle checks and lists CPUs. ---
 
+# The core takes a CPU as a C int.
+_INT_MAX = 0x7fffffff
+
+
 def _kvm():
     from . import target
     return target.kvm()
+
+
+def check(kd, cpu):
+    """The error for a CPU no kernel can have: CpuRangeError "CPU N too big
+    (mp_maxcpus is M)" at or beyond mp_maxcpus, CpuAbsentError "CPU N not
+    found" below 0.  An absent CPU in between passes."""
+    if cpu < 0:
+        raise CpuAbsentError("CPU %d not found" % cpu)
+    if cpu > _INT_MAX:
+        raise CpuRangeError("CPU %d too big (mp_maxcpus is %d)"
+                            % (cpu, kd.getmaxcpu()))
+    kd.pcpu_addr(cpu)           # the core's CpuRangeError
+
+
+def require_present(kd, cpu):
+    """cpu, when it is present; else the error check() gives, or
+    CpuAbsentError "CPU N not found" (ddb's words)."""
+    check(kd, cpu)
+    if kd.pcpu_addr(cpu) is None:
+        raise CpuAbsentError("CPU %d not found" % cpu)
+    return cpu
 
 
 def default():
@@ -201,23 +229,23 @@ def gdb_value(expr):
 
 
 def resolve(cpu):
-    """cpu, with -1 meaning the default CPU; the core's CpuRangeError for a
-    CPU at or beyond mp_maxcpus."""
+    """The present CPU cpu, -1 meaning the default CPU; CpuRangeError or
+    CpuAbsentError (check(), require_present()) otherwise."""
     if cpu == DEFAULT:
         return default()
-    if cpu >= 0:
-        _kvm().pcpu_addr(cpu)
-    return cpu
+    return require_present(_kvm(), cpu)
 
 
 def parse(text):
-    """The CPUs of a CPU argument (see the module's docstring)."""
+    """The CPUs of a CPU argument (see the module's docstring).  Absent
+    CPUs below mp_maxcpus are kept: the caller says "CPU N not found"."""
     kd = _kvm()
-    return expand(split(text), gdb_value, kd.cpus, kd.pcpu_addr, default)
+    return expand(split(text), gdb_value, kd.cpus,
+                  lambda cpu: check(kd, cpu), default)
 
 
 def parse_one(text):
-    """One CPU: a number or an expression, -1 for the default CPU."""
+    """One present CPU: a number or an expression, -1 for the default CPU."""
     items = split(text)
     if len(items) != 1 or items[0][0] != "one":
         raise CpuSyntaxError("invalid CPU '%s': one CPU is needed here, "
