@@ -1,201 +1,237 @@
-"""DPCPU commands: dpcpu-print, dpcpu-setcpu, dpcpu-off."""
+"""DPCPU commands: dpcpu-print and dpcpu-off."""
+
+import json
 
 import gdb
 
-from . import default_cpu, interrupt, intprint, symbols, target
-from .common import (fmt_p, format_value, one_line, parse_cpu, parse_cpus,
-                     parse_format, split_options, take_word, user_errors)
-from ._kvm import KvmError
+from . import cpus, fmt, gtypes, interrupt, symbols, target
+from .args import parse_format
+from .errors import user_errors
+from ._kvm import CpuAbsentError
+
+USAGE = "Usage: dpcpu-print [/FMT] [-e|-s|-json] NAME[.PATH] [CPUS]"
+OPTIONS = ("-e", "-s", "-json")
 
 
-def explain(var, kd, cpu):
-    """The plain GDB expression of CPU cpu's copy of var."""
-    base = "&%s" % var.name
-    tmpl = var.addr(kd, cpu) - kd.dpcpu_off(cpu)
-    mask = (1 << 64) - 1
-    delta = (tmpl - var.address) & mask
-    if delta:
-        # A module's variable: the kernel moved its set_pcpu into modspace.
-        if delta >= 1 << 63:
-            base += " - 0x%x" % ((1 << 64) - delta)
-        else:
-            base += " + 0x%x" % delta
-    return "*(%s)((char *)%s + dpcpu_off[%d])" % (var.pointer_type_name(),
-                                                  base, cpu)
+def _parse(arg):
+    """(fmt, raw, options, name, cpus text) of dpcpu-print's argument."""
+    fmt_letter, raw, rest = parse_format(arg)
+    options = set()
+    while True:
+        word, _, after = rest.partition(" ")
+        if word == "--":
+            rest = after.lstrip()
+            break
+        if not word.startswith("-") or word[1:2].isdigit() or word == "-":
+            break
+        if word not in OPTIONS:
+            raise gdb.GdbError("unknown option %s" % word)
+        options.add(word)
+        rest = after.lstrip()
+    if fmt_letter is None and not raw:
+        fmt_letter, raw, rest = parse_format(rest)
+    name, cpus_text = _name_word(rest.strip())
+    if not name:
+        raise gdb.GdbError(USAGE)
+    if len(options) > 1 and "-e" in options:
+        raise gdb.GdbError("dpcpu-print: -e prints expressions, not values: "
+                           "it does not go with -s or -json")
+    return fmt_letter, raw, options, name, cpus_text.strip()
+
+
+def _name_word(text):
+    """(NAME[.PATH], the rest) of text: NAME ends at white space outside
+    brackets, so an index may be an expression (foo[mp_maxid - 1])."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch.isspace() and depth <= 0:
+            return text[:i], text[i:].strip()
+    return text, ""
+
+
+def _text(copy, fmt_letter, raw):
+    if copy.value is None:
+        return "<error: %s>" % copy.error
+    return fmt.format_value(copy.value, fmt_letter, raw)
+
+
+def _json_value(copy, fmt_letter, raw):
+    code = copy.value.type.strip_typedefs().code
+    if code == gdb.TYPE_CODE_INT:
+        return copy.number
+    if code == gdb.TYPE_CODE_BOOL:
+        return bool(copy.number)
+    return fmt.format_value(copy.value, fmt_letter, raw)
+
+
+def _stats(copies):
+    """(total, min copy, max copy) of the copies that have a number; the
+    first CPU of equal values wins."""
+    numbered = [c for c in copies if c.number is not None]
+    if not numbered:
+        return 0, None, None
+    low = min(numbered, key=lambda c: c.number)
+    high = max(numbered, key=lambda c: c.number)
+    return sum(c.number for c in numbered), low, high
+
+
+def _check_integer(var, path):
+    """-s needs integers: gdb.GdbError naming the type otherwise."""
+    gtype = path.type_of(var.type)
+    if not gtypes.is_integer(gtype):
+        raise gdb.GdbError("dpcpu-print -s: %s%s is %s, not an integer"
+                           % (var.name, path.text, gtype))
 
 
 class DpcpuPrintCommand(gdb.Command):
-    """Print a DPCPU (dynamic per-CPU) variable on each CPU.
+    """Print a DPCPU (dynamic per-CPU) variable, or a member of it, on each CPU.
 
-Usage: dpcpu-print [/FMT] [-e] NAME [CPUS]
+Usage: dpcpu-print [/FMT] [-e|-s|-json] NAME[.PATH] [CPUS]
 
 NAME is the variable as DPCPU_DEFINE names it (foo) or its symbol
 (pcpu_entry_foo).  The kernel's set_pcpu section is only a template: CPU n's
-copy is at &pcpu_entry_foo + dpcpu_off[n], which is what is printed.
+copy is at &pcpu_entry_foo + dpcpu_off[n], which is what is printed.  A
+module's variable is found where the kernel copied the module's set_pcpu.
 
-CPUS is a CPU list: a CPU (2), ranges and CPUs (0-3,8), or all (a); the
-default is every present CPU.  Each CPU's value is printed as print prints it
-(set print pretty and the other print settings apply), after "cpu N: ".  A CPU
-of CPUS that is absent prints "cpu N: absent".
+PATH picks a part of each CPU's copy, as in C: .member, [index], ->member
+(foo.stats[2].calls).  Member names complete with TAB after the dot.
+
+CPUS is a CPU list: N, N-M, lists of them (0-3,8), or all; an end may be
+any expression ($c, 0-$c, mp_maxid - 1), and -1 is the default CPU.  The
+default is every present CPU.  Each CPU's value is printed as print prints
+it (set print pretty, output-radix and the other print settings apply),
+after "cpu N: ".  An absent CPU of CPUS prints "CPU N not found".
 
 FMT is a print format letter (x, d, u, o, t, a, c, f, s, z) and/or r (raw).
 
 -e prints, instead of the values, the plain GDB expression that computes the
 copy of each CPU of CPUS (without CPUS: of the default CPU), to use in any
 expression or to learn the arithmetic.
-
-%s
+-s adds, after the values of an integer, "total: N", "min: V (cpu C)" and
+"max: V (cpu C)" over the CPUs printed.
+-json prints one JSON document instead: the variable, its type and each
+CPU's value (integers as numbers, others as print shows them), with -s's
+total, min and max.
 
 Examples:
   dpcpu-print dpcpu_int
   dpcpu-print /x pcpu_entry_dpcpu_int 0-3,8
-  dpcpu-print -e dpcpu_int 2"""
-
-    __doc__ = __doc__ % default_cpu.HELP
+  dpcpu-print -s dpcpu_stats.ds_calls
+  dpcpu-print -e dpcpu_int 2
+  dpcpu-print -json dpcpu_stats $c"""
 
     def __init__(self):
         super().__init__("dpcpu-print", gdb.COMMAND_DATA)
 
     @user_errors
     def invoke(self, arg, from_tty):
-        fmt, raw, rest = parse_format(arg)
-        opts, rest = split_options(rest, "e")
-        if not fmt and not raw:
-            fmt, raw, rest = parse_format(rest)
-        name, rest = take_word(rest)
-        if not name:
-            raise gdb.GdbError("Usage: dpcpu-print [/FMT] [-e] NAME [CPUS]")
+        fmt_letter, raw, options, name, cpus_text = _parse(arg)
         kd = target.kvm()       # first: a dump no handle reads says why
-        var = symbols.lookup(name)
-        cpus_text = rest.strip()
-        if opts.get("e"):
-            cpus = (parse_cpus(cpus_text, kd) if cpus_text
-                    else [default_cpu.default_cpu()])
-            for cpu in cpus:
+        var, path = symbols.lookup_path(name)
+        if "-e" in options:
+            ids = cpus.parse(cpus_text) if cpus_text else [cpus.default()]
+            var.template(kd)
+            path.type_of(var.type)
+            for cpu in ids:
                 interrupt.check()
-                gdb.write(self._explain(var, kd, cpu) + "\n")
+                gdb.write(var.expression(kd, cpu, path) + "\n")
             return
-        explicit = bool(cpus_text)
-        cpus = parse_cpus(cpus_text, kd) if explicit else kd.cpus()
-        if cpus:
-            # A symbol that is not per-CPU: one line naming it.
-            self._check(var, kd, cpus)
-        # Plain integers: every CPU's value read in bulk and formatted here;
-        # the others, and any CPU missing from fast, through gdb.Value.
-        fast = self._plain_ints(var, kd, cpus, fmt, raw)
-        out = []
-        try:
-            for cpu in cpus:
-                text = fast.get(cpu)
-                if text is None:
-                    interrupt.check()
-                    if kd.pcpu_addr(cpu) is None:
-                        if explicit:
-                            out.append("cpu %d: absent\n" % cpu)
-                        continue
-                    try:
-                        text = format_value(var.value(kd, cpu), fmt, raw)
-                    except gdb.MemoryError as err:
-                        text = "<error: %s>" % one_line(err)
-                    except KvmError as err:
-                        text = "<error: %s>" % one_line(err)
-                out.append("cpu %d: %s\n" % (cpu, text))
-                if len(out) >= 64:
-                    interrupt.check()
-                    gdb.write("".join(out))
-                    out = []
-        finally:
-            if out:
-                gdb.write("".join(out))
-
-    @staticmethod
-    def _plain_ints(var, kd, cpus, fmt, raw):
-        """{cpu: text} when var prints as a plain integer (intprint.py): the
-        values of all CPUs read with few reads; {} otherwise.  A CPU whose
-        value cannot be had that way is left out (the caller asks GDB)."""
-        spec = intprint.plain_int(var.type, fmt, raw)
-        if spec is None or not cpus:
-            return {}
-        size, signed = spec
-        addrs = {}
-        for cpu in cpus:
-            try:
-                if kd.pcpu_addr(cpu) is not None:
-                    addrs[cpu] = var.addr(kd, cpu)
-            except (KvmError, gdb.GdbError):
-                continue    # the caller's gdb.Value path says it again
-        if not addrs:
-            return {}
-        ptr_type = var.type.pointer()
-        first = gdb.Value(next(iter(addrs.values()))).cast(ptr_type)
-        if intprint.has_printer(first.dereference()):
-            return {}
-        # One call into the core: it merges the reads (native/kp_gather.c).
-        values = kd.read_uints(list(addrs.values()), size)
-        return {cpu: intprint.format_int(value, size, signed, fmt)
-                for cpu, value in zip(addrs, values) if value is not None}
-
-    @staticmethod
-    def _explain(var, kd, cpu):
-        try:
-            return explain(var, kd, cpu)
-        except KvmError as err:
-            raise gdb.GdbError("%s: %s" % (var.name, one_line(err))) from None
-
-    @staticmethod
-    def _check(var, kd, cpus):
-        present = [c for c in cpus if kd.pcpu_addr(c) is not None]
-        if not present:
+        ids = cpus.parse(cpus_text) if cpus_text else kd.cpus()
+        if "-s" in options:
+            _check_integer(var, path)
+        copies = var.copies(kd, ids, path)
+        if len(ids) == 1 and copies[0].absent:
+            raise CpuAbsentError(copies[0].error)
+        if "-json" in options:
+            self._json(var, path, copies, fmt_letter, raw, "-s" in options)
             return
-        try:
-            var.addr(kd, present[0])
-        except KvmError as err:
-            message = one_line(err)
-            if "not found" in message:
-                return      # a CPU without DPCPU area: reported per CPU
-            raise gdb.GdbError("%s: %s" % (var.name, message)) from None
+        lines = []
+        for copy in copies:
+            interrupt.check()
+            if copy.absent:
+                lines.append(copy.error)
+            else:
+                lines.append("cpu %d: %s" % (copy.cpu,
+                                             _text(copy, fmt_letter, raw)))
+            if len(lines) >= 64:
+                gdb.write("\n".join(lines) + "\n")
+                lines = []
+        if "-s" in options:
+            lines += self._stats_lines(copies, fmt_letter, raw)
+        if lines:
+            gdb.write("\n".join(lines) + "\n")
+
+    @staticmethod
+    def _stats_lines(copies, fmt_letter, raw):
+        total, low, high = _stats(copies)
+        number_fmt = (fmt_letter if fmt_letter and fmt_letter in fmt.INTEGER_FORMATS
+                      else None)
+        out = ["total: %s" % fmt.integer(total, number_fmt, size=16,
+                                        signed=total < 0)]
+        if low is not None:
+            out.append("min: %s (cpu %d)" % (_text(low, fmt_letter, raw),
+                                             low.cpu))
+            out.append("max: %s (cpu %d)" % (_text(high, fmt_letter, raw),
+                                             high.cpu))
+        return out
+
+    @staticmethod
+    def _json(var, path, copies, fmt_letter, raw, stats):
+        doc = {"variable": var.name, "path": path.text,
+               "type": str(path.type_of(var.type)), "cpus": []}
+        for copy in copies:
+            interrupt.check()
+            if copy.value is None:
+                doc["cpus"].append({"cpu": copy.cpu, "error": copy.error})
+            else:
+                doc["cpus"].append({"cpu": copy.cpu,
+                                    "value": _json_value(copy, fmt_letter,
+                                                         raw)})
+        if stats:
+            total, low, high = _stats(copies)
+            doc["total"] = total
+            if low is not None:
+                doc["min"] = {"cpu": low.cpu, "value": low.number}
+                doc["max"] = {"cpu": high.cpu, "value": high.number}
+        gdb.write(json.dumps(doc) + "\n")
 
     def complete(self, text, word):
         if word is None:
             return []
-        before = text[:len(text) - len(word)].split()
-        args = [w for w in before if not w.startswith(("/", "-"))]
-        if args:
-            return [w for w in ("all",) if w.startswith(word)]
-        return symbols.complete_dpcpu(word)
+        return complete(text, word)
 
 
-class DpcpuSetcpuCommand(gdb.Command):
-    """Set libkvm's current CPU (kvm_dpcpu_setcpu).
-
-Usage: dpcpu-setcpu [CPU]
-
-CPU is a present CPU id (a number or an expression).  Without CPU, shows the
-current one.  The current CPU starts as 0.  It is the default CPU of the other
-commands and functions when the selected thread is not running on a CPU, or
-with "set kgdb-pcpu follow-thread off".
-
-Examples:
-  dpcpu-setcpu 2
-  dpcpu-setcpu"""
-
-    def __init__(self):
-        super().__init__("dpcpu-setcpu", gdb.COMMAND_DATA)
-
-    @user_errors
-    def invoke(self, arg, from_tty):
-        if not arg.strip():
-            gdb.write("Current DPCPU CPU: %d\n" % target.kvm().dpcpu_curcpu())
-            return
-        target.dpcpu_setcpu(parse_cpu(arg))
-
-    def complete(self, text, word):
-        if word is None:
-            return []
-        try:
-            return [str(c) for c in target.kvm().cpus() if str(c).startswith(word)]
-        except (KvmError, gdb.error):
-            return []
+def complete(text, word):
+    """dpcpu-print's completions of the last word of text: options after
+    "-" before NAME, DPCPU names (and members after a dot) for NAME, CPUs
+    and "all" for CPUS.  Each is given as GDB wants it: the part from word
+    on (GDB breaks words at ".", "-", "[" and ",")."""
+    line = text.lstrip()
+    ends_in_space = not line or line[-1].isspace()
+    words = line.split()
+    current = "" if ends_in_space else words.pop()
+    before = [w for w in words if not w.startswith("/")]
+    options = [w for w in before if w in OPTIONS or w == "--"]
+    args = [w for w in before if w not in options]
+    if not args:
+        if current.startswith("-") and "--" not in options:
+            # -e goes alone; -s and -json go together.
+            allowed = () if "-e" in options else \
+                [o for o in OPTIONS if o not in options
+                 and not (options and o == "-e")]
+            candidates = [o for o in allowed if o.startswith(current)]
+        elif current.startswith("/"):
+            candidates = []
+        else:
+            candidates = symbols.complete_dpcpu(current)
+    else:
+        return cpus.complete(" ".join(args[1:] + [current]), word)
+    cut = len(current) - len(word)
+    return [c[cut:] for c in candidates if c.startswith(current[:cut])]
 
 
 class DpcpuOffCommand(gdb.Command):
@@ -221,16 +257,17 @@ Example:
         kd = tgt.kd
         start, _stop = kd.dpcpu_bounds()
         mask = (1 << (8 * tgt.pointer_size)) - 1
+        lines = []
         for cpu in kd.cpus():
             interrupt.check()
             try:
                 off = kd.dpcpu_off(cpu)
-            except KvmError:
-                off = 0
-            gdb.write("dpcpu_off[%2d] = 0x%x (+ DPCPU_START = %s)\n"
-                      % (cpu, off, fmt_p((off + start) & mask)))
+            except CpuAbsentError:
+                off = 0         # dpcpu_off[N] is 0: ddb prints it so
+            lines.append("dpcpu_off[%2d] = 0x%x (+ DPCPU_START = %s)"
+                         % (cpu, off, fmt.fmt_p((off + start) & mask)))
+        gdb.write("".join(line + "\n" for line in lines))
 
 
 DpcpuPrintCommand()
-DpcpuSetcpuCommand()
 DpcpuOffCommand()
