@@ -1,10 +1,12 @@
-"""DPCPU variables of loaded kernel modules: real GDB on the modules dump.
+"""DPCPU variables of loaded kernel modules: real GDB on the modules dumps.
 
-The fixture has linker_files with the kernel, mod_dso.ko (link_elf.c's
+Each fixture has linker_files with the kernel, mod_dso.ko (link_elf.c's
 "elf64" class: struct elf_file with pcpu_start/pcpu_stop/pcpu_base) and
 mod_obj.ko (link_elf_obj.c's "elf64_obj": the progtab entry set_pcpu), both
 mapped where GDB sees their symbols at the image address, and
-mod_unlisted.ko, mapped but on no linker file.
+mod_unlisted.ko, mapped but on no linker file.  On 15.0 the progtab entry
+has origaddr; on 14.3 and 13.5 it has none, and the image address is where
+GDB placed the module's set_pcpu section.
 """
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from conftest import print_text, run_gdb
 
 KERNEL_VARS = ("dpcpu_int", "dpcpu_u64", "dpcpu_stats")
+SHAPES = ("amd64-15.0-modules", "amd64-14.3-modules", "amd64-13.5-modules")
 
 
 def module_vars(dump):
@@ -29,47 +32,67 @@ def explain_and_print(cmd):
             % cmd)
 
 
-# struct elf_file for a linker class whose first method has no block (no
-# debug info for it): the other methods are tried, then the global type; a
-# type must have the class's member.  Fake kobj classes made of the real
-# method addresses.
-FALLBACK = """
-import gdb, kgdb_pcpu, kgdb_pcpu.modules as m
-class O:
-    def __init__(self, n=0, **kw):
-        self.n, self.kw = n, kw
-    def __int__(self):
-        return self.n
-    def __getitem__(self, k):
-        return self.kw[k] if isinstance(k, str) else self.kw["items"][k]
-def method(func):
-    return O(1, desc=O(1), func=O(func))
-def fake(real, first):
-    real_func = int(real["methods"][0]["func"])
-    end = O(0, desc=O(0), func=O(0))
-    return O(1, size=O(int(real["size"])),
-             methods=O(1, items=[method(first), method(real_func), end]))
+# struct elf_file of each linker class: from the block of its first method,
+# sized as the class says; with no method at all only the global type can
+# serve (link_elf.c's, which has pcpu_start), and the object class is a
+# clear error.
+ELF_FILE = """
+import gdb, kgdb_pcpu, kgdb_pcpu.modules as m, kgdb_pcpu.target as t
+tgt = t.current()
+layout = m._Layout(gdb.lookup_type("struct linker_file"), tgt.pointer_size)
 lf = gdb.parse_and_eval("linker_files.tqh_first")
 classes = {}
 while int(lf):
-    classes[lf["ops"]["cls"]["name"].string()] = lf["ops"]["cls"].dereference()
+    cls = lf["ops"]["cls"]
+    classes[cls["name"].string()] = cls
     lf = lf["link"]["tqe_next"]
 for name in ("elf64", "elf64_obj"):
-    t = m._elf_file_type(fake(classes[name], 1), name)
-    print(name, t.sizeof == int(classes[name]["size"]),
-          [f.name for f in t.fields()][-1])
-    alone = O(1, size=O(0), methods=O(1, items=[method(2), O(0, desc=O(0), func=O(0))]))
+    cls = classes[name]
+    ef = m.elf_file_type(tgt, layout, int(cls), name, int(cls["methods"]),
+                         int(cls["size"]))
+    print(name, ef.sizeof == int(cls["size"]), [f.name for f in ef.fields()][-1])
     try:
-        t = m._elf_file_type(alone, name)
-        print(name, "alone", [f.name for f in t.fields()][-1])
+        ef = m.elf_file_type(tgt, layout, 1, name, 0, 0)
+        print(name, "alone", [f.name for f in ef.fields()][-1])
     except kgdb_pcpu.KvmError as err:
         print(name, "alone", err)
 """
 
+# Where GDB placed each module's set_pcpu (info files), and the message when
+# GDB has no such section inside the module's image.
+PLACED = """
+import kgdb_pcpu.modules as m, kgdb_pcpu.target as t
+mods = m.of(t.current())
+for lf in mods.files:
+    if lf.cls != "elf64_obj":
+        continue
+    start, stop, base = lf.sets["set_pcpu"]
+    print(lf.filename, m._Sections().placed(lf, "set_pcpu", stop - start))
+    empty = m._Sections()
+    empty._list = []
+    try:
+        empty.placed(lf, "set_pcpu", stop - start)
+    except kgdb_pcpu.KvmError as err:
+        print(err)
+"""
 
-@pytest.fixture(scope="module")
-def dump(vmcore):
-    return vmcore("modules")
+# A loaded module whose set_pcpu could not be placed: the message says it is
+# loaded and why, not "not in linker_files".
+UNPLACED = """
+import kgdb_pcpu.modules as m, kgdb_pcpu.target as t
+tgt = t.current()
+mods = m.of(tgt)
+for lf in mods.files:
+    if lf.filename == "mod_obj.ko":
+        lf.sets = {}
+mods.problems.append("mod_obj.ko: its set_pcpu is nowhere")
+tgt.kd.dpcpu_set_modules(mods.relocs("set_pcpu"))
+"""
+
+
+@pytest.fixture(scope="module", params=SHAPES)
+def dump(request, vmcore):
+    return vmcore(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -77,11 +100,13 @@ def run(dump):
     steps = [("modules", "python import kgdb_pcpu.target as _t, kgdb_pcpu.modules as _m; "
                          "[print('%s %s %s' % (f.filename, f.cls, sorted(f.sets.items()))) "
                          "for f in _m.of(_t.current()).files]; "
-                         "print('problems', _m.of(_t.current()).problems)")]
+                         "print('problems', _m.of(_t.current()).problems)"),
+             ("origaddr", "ptype Elf_progent")]
     for _mod, name, _var in module_vars(dump):
         steps += [("all_" + name, "dpcpu-print " + name),
                   ("full_" + name, "dpcpu-print pcpu_entry_" + name),
                   ("x_" + name, "dpcpu-print /x " + name),
+                  ("s_" + name, "dpcpu-print -s " + name),
                   ("default_" + name, 'output $dpcpu("%s")' % name)]
         for cpu in dump.present():
             steps += [
@@ -101,6 +126,8 @@ def run(dump):
         steps.append(("kernel_" + name, "dpcpu-print " + name))
     steps += [
         ("template", "output pcpu_entry_mod_dso_int"),
+        ("member", "dpcpu-print mod_dso_stats.mds_bytes 1"),
+        ("fn_member", 'output $dpcpu("mod_dso_stats.mds_calls", 2)'),
         ("unlisted_print", "dpcpu-print mod_unlisted_int"),
         ("unlisted_fn", 'output $dpcpu("mod_unlisted_int", 0)'),
         ("unlisted_ptr", 'output $dpcpu_ptr("pcpu_entry_mod_unlisted_int", 1)'),
@@ -110,8 +137,11 @@ def run(dump):
         ("plain_global", "dpcpu-print mp_ncpus"),
         ("module_vnet_plain", 'output $V("mod_dso_vnet_int")'),
         ("module_vnet_plain_obj", 'output $V("mod_obj_vnet_u64")'),
-        ("fallback", "python exec(%r)" % FALLBACK),
+        ("elf_file", "python exec(%r)" % ELF_FILE),
+        ("placed", "python exec(%r)" % PLACED),
         ("complete", "complete dpcpu-print mod_"),
+        ("complete_member", "complete dpcpu-print mod_dso_stats.mds_c"),
+        ("unplaced", ["python exec(%r)" % UNPLACED, "dpcpu-print mod_obj_int"]),
         ("still_usable", "output 6 * 7"),
     ]
     return run_gdb(dump, steps)
@@ -134,6 +164,13 @@ def test_both_module_kinds_present(dump):
     assert kinds == {"dso": "elf64", "obj": "elf64_obj"}
 
 
+def test_origaddr_only_from_15(dump, run):
+    # FreeBSD 15 added origaddr to Elf_progent; 13.x and 14.x have none.
+    has = "origaddr" in run.out("origaddr")
+    assert has == (dump.truth["osreldate"] >= 1500000)
+    assert dump.truth["modules"]["mod_obj"]["origaddr"] == has
+
+
 def expected(var, cpus, fmt=None):
     return "".join("cpu %d: %s\n" % (cpu, print_text(var["type"], var["values"][str(cpu)], fmt))
                    for cpu in cpus)
@@ -147,6 +184,15 @@ def test_dpcpu_print_every_cpu(dump, run):
         assert run.err("all_" + name) == ""
 
 
+def test_totals_of_module_variables(dump, run):
+    for _mod, name, var in module_vars(dump):
+        if var["type"] not in ("int", "uint64_t"):
+            assert "not an integer" in run.error("s_" + name)
+            continue
+        numbers = [var["values"][str(c)] for c in dump.present()]
+        assert run.lines("s_" + name)[-3] == "total: %d" % sum(numbers)
+
+
 def test_functions_every_cpu(dump, run):
     for _mod, name, var in module_vars(dump):
         for cpu in dump.present():
@@ -157,6 +203,12 @@ def test_functions_every_cpu(dump, run):
             assert run.out("PCPU_%s_%d" % (name, cpu)) == text
             assert run.out("ptr_%s_%d" % (name, cpu)) == "0x%x" % addr
             assert run.out("py_%s_%d" % (name, cpu)).strip() == "0x%x" % addr
+
+
+def test_member_paths_in_modules(dump, run):
+    stats = dump.truth["modules"]["mod_dso"]["vars"]["mod_dso_stats"]["values"]
+    assert run.out("member") == "cpu 1: %d\n" % stats["1"]["mds_bytes"]
+    assert run.out("fn_member") == str(stats["2"]["mds_calls"])
 
 
 def test_default_cpu_is_the_selected_threads(dump, run):
@@ -220,17 +272,33 @@ def test_completion_offers_module_variables(dump, run):
     for _mod, name, _var in module_vars(dump):
         assert "dpcpu-print " + name in lines
     assert "dpcpu-print mod_unlisted_int" in lines
+    assert run.lines("complete_member") == ["dpcpu-print mod_dso_stats.mds_calls"]
     assert run.out("still_usable") == "42"
 
 
-def test_elf_file_type_fallbacks(run):
-    # With no block for the first method, the class's other methods find its
-    # struct elf_file; with none at all, only link_elf.c's global type can
-    # serve (it has pcpu_start), and the object class is a clear error.
-    assert run.lines("fallback") == [
+def test_elf_file_type_per_class(run):
+    assert run.lines("elf_file") == [
         "elf64 True pcpu_base",
         "elf64 alone pcpu_base",
         "elf64_obj True typlen",
         "elf64_obj alone no struct elf_file with progtab for linker class "
         "elf64_obj in the debug info",
     ]
+
+
+def test_set_placed_where_gdb_put_it(dump, run):
+    mod = dump.truth["modules"]["mod_obj"]
+    lines = run.lines("placed")
+    assert lines[0] == "mod_obj.ko %d" % mod["image_start"]
+    assert lines[1] == (
+        "its progtab has no origaddr (FreeBSD before 15) and GDB has no "
+        "set_pcpu section inside its image 0x%x-0x%x: load its symbols "
+        "(kgdb: add-kld mod_obj.ko)" % (mod["address"], mod["address"] + mod["size"]))
+
+
+def test_loaded_module_whose_set_is_unplaced(dump, run):
+    path = dump.truth["modules"]["mod_obj"]["path"]
+    assert run.error("unplaced") == (
+        "pcpu_entry_mod_obj_int: its module %s is loaded, but where the kernel "
+        "copied its set_pcpu is unknown: mod_obj.ko: its set_pcpu is nowhere"
+        % path)
