@@ -4,7 +4,7 @@
  * 13+ (sys/amd64/amd64/pmap.c, mp_machdep.c): the pointer __pcpu, one
  * page per CPU id 0..mp_maxid, contiguous; counters are stored as
  * offsets from __pcpu and pc_zpcpu_offset = __pcpu + PAGE_SIZE * cpu.
- * 12 and older (sys/amd64/amd64/machdep.c): the array __pcpu[MAXCPU].
+ * 12 and 11 (sys/amd64/amd64/machdep.c): the array __pcpu[MAXCPU].
  * Each CPU's DPCPU area is a separate allocation (start_all_aps()).
  */
 
@@ -45,18 +45,28 @@ cpu_mp_start(void)
 	}
 }
 
-/* cpu_pcpu_init(), and the GDT and TSS that init_secondary() sets up. */
+/*
+ * cpu_pcpu_init(), and the GDT and TSS that init_secondary() sets up: in
+ * struct pcpu itself from 13.0 (pc_gdt, pc_common_tss), allocated before.
+ */
 void
 cpu_pcpu_md_init(struct pcpu *pc, u_int cpu)
 {
 	struct user_segment_descriptor *gdt;
 	struct amd64tss *tss;
 
+#if __FreeBSD_version >= 1300000
+	gdt = pc->pc_gdt;
+	tss = &pc->pc_common_tss;
+	pc->pc_smp_tlb_gen = 7000 + cpu;
+#else
 	gdt = kmem_zalloc(NGDT * sizeof(*gdt));
 	tss = kmem_zalloc(sizeof(*tss));
+	pc->pc_commontssp = tss;
+	pc->pc_smp_tlb_done = 7000 + cpu;
+#endif
 	pc->pc_prvspace = pc;
 	pc->pc_tssp = tss;
-	pc->pc_commontssp = tss;
 	pc->pc_fs32p = &gdt[GUFS32_SEL];
 	pc->pc_gs32p = &gdt[GUGS32_SEL];
 	pc->pc_tss = (struct system_segment_descriptor *)&gdt[GPROC0_SEL];
@@ -96,7 +106,12 @@ truth_pcpu_md(FILE *f, struct pcpu *pc)
 	json_u64(f, "prvspace", (uintptr_t)pc->pc_prvspace);
 	json_u64(f, "curpmap", (uintptr_t)pc->pc_curpmap);
 	json_u64(f, "tssp", (uintptr_t)pc->pc_tssp);
+#if __FreeBSD_version < 1300000
 	json_u64(f, "commontssp", (uintptr_t)pc->pc_commontssp);
+	json_u64(f, "smp_tlb_done", pc->pc_smp_tlb_done);
+#else
+	json_u64(f, "smp_tlb_gen", pc->pc_smp_tlb_gen);
+#endif
 	json_u64(f, "kcr3", pc->pc_kcr3);
 	json_u64(f, "ucr3", pc->pc_ucr3);
 	json_u64(f, "saved_ucr3", pc->pc_saved_ucr3);

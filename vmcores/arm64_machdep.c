@@ -1,23 +1,18 @@
 /*-
  * Fixture kernel, arm64: where struct pcpu lives and its MD fields.
  *
- * 13+ (sys/arm64/arm64/machdep.c, mp_machdep.c): the BSP's struct pcpu
- * is the static pcpu0 and its DPCPU area is allocated on its own; each
- * AP gets one allocation of round_page(sizeof(struct pcpu) + DPCPU_SIZE)
- * holding its struct pcpu with its DPCPU area right after it.  These
- * allocations are not contiguous.
- * 11.x: the static array __pcpu[MAXCPU] and a DPCPU allocation per CPU.
+ * sys/arm64/arm64/machdep.c, mp_machdep.c: the BSP's struct pcpu is the
+ * static pcpu0 and its DPCPU area is allocated on its own; each AP gets
+ * one allocation of round_page(sizeof(struct pcpu) + DPCPU_SIZE) holding
+ * its struct pcpu with its DPCPU area right after it.  These allocations
+ * are not contiguous.
  */
 
 #include <string.h>
 
 #include "fixture.h"
 
-#ifdef PCPU_ALLOCATED
 struct pcpu pcpu0;
-#else
-struct pcpu __pcpu[MAXCPU];
-#endif
 
 /* sys/arm64/arm64/pmap.c */
 struct pmap kernel_pmap_store;
@@ -49,7 +44,6 @@ cpu_mp_start(void)
 	u_int cpu;
 
 	kernel_pmap_store.pm_ttbr = KERNEL_TTBR;
-#ifdef PCPU_ALLOCATED
 	pcpu_init(&pcpu0, 0, sizeof(struct pcpu));
 	dpcpu_init(kmem_alloc_guarded(DPCPU_SIZE), 0);
 	CPU_FOREACH(cpu) {
@@ -59,13 +53,6 @@ cpu_mp_start(void)
 		pcpu_init(pc, cpu, sizeof(struct pcpu));
 		dpcpu_init(pc + 1, cpu);
 	}
-#else
-	CPU_FOREACH(cpu) {
-		pc = &__pcpu[cpu];
-		pcpu_init(pc, cpu, sizeof(struct pcpu));
-		dpcpu_init(kmem_alloc_pages(DPCPU_SIZE), cpu);
-	}
-#endif
 }
 
 /*
@@ -105,8 +92,7 @@ truth_pcpu_md(FILE *f, struct pcpu *pc)
 	json_u64(f, "bp_harden", (uintptr_t)pc->pc_bp_harden);
 	json_u64(f, "ssbd", (uintptr_t)pc->pc_ssbd);
 	json_u64(f, "curpmap", (uintptr_t)pc->pc_curpmap);
-#if __FreeBSD_version >= 1300000
 	json_u64(f, "curvmpmap", (uintptr_t)pc->pc_curvmpmap);
-#endif
 	json_u64(f, "mpidr", pc->pc_mpidr);
+	json_u64(f, "bcast_tlbi_workaround", pc->pc_bcast_tlbi_workaround);
 }

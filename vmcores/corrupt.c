@@ -48,6 +48,9 @@ corrupt_init(void)
 			break;
 	if (i == sizeof(corrupt_kinds) / sizeof(corrupt_kinds[0]))
 		panic("unknown corruption \"%s\"", plan.corrupt);
+	if (corrupt_is("counter-nowhere") && __FreeBSD_version < 1200000)
+		panic("%s needs a vm_cnt of counters (12.x and later)",
+		    plan.corrupt);
 	if ((corrupt_is("pcpu-unmapped") && (PCPU_UNMAPPED_CPU > mp_maxid ||
 	    CPU_ABSENT(PCPU_UNMAPPED_CPU))) ||
 	    (corrupt_is("dpcpu-garbage") && (DPCPU_GARBAGE_CPU > mp_maxid ||
@@ -88,6 +91,7 @@ truth_corrupt(FILE *f)
 		json_i64(f, "cpu", DPCPU_GARBAGE_CPU);
 		json_u64(f, "value", JUNK_WORD);
 	} else {
+		/* counter-nowhere (12+: vm_cnt's members are counters). */
 		json_str(f, "counter", "vm_cnt.v_swtch");
 		json_u64(f, "value", (uintptr_t)corrupt_counter_value());
 		json_begin(f, "slot_addrs", '{');
@@ -115,6 +119,8 @@ corrupt_apply(void)
 		cpuid_to_pcpu[PCPU_UNMAPPED_CPU] = corrupt_hole;
 	else if (corrupt_is("dpcpu-garbage"))
 		dpcpu_off[DPCPU_GARBAGE_CPU] = JUNK_WORD;
+#if __FreeBSD_version >= 1200000
 	else if (corrupt_is("counter-nowhere"))
 		vm_cnt.v_swtch = corrupt_counter_value();
+#endif
 }

@@ -1,17 +1,15 @@
 /*-
  * Fixture kernel: counter(9) (sys/sys/counter.h, sys/kern/subr_counter.c)
  * and the structures of counters this fixture defines: struct vmmeter
- * (sys/sys/vmmeter.h) and struct tcpstat (sys/netinet/tcp_var.h).
+ * (vmmeter.h) and struct tcpstat (sys/netinet/tcp_var.h).
  */
 
 #ifndef _FIXTURE_COUNTER_H_
 #define	_FIXTURE_COUNTER_H_
 
 #include "sys.h"
+#include "vmmeter.h"
 #include "vnet.h"
-
-/* sys/sys/_types.h */
-typedef uint64_t *counter_u64_t;
 
 /* sys/vm/uma.h, sys/vm/uma_core.c: the pcpu zone counters come from. */
 counter_u64_t	uma_zalloc_pcpu(void);
@@ -39,58 +37,12 @@ uint64_t	libkvm_counter_u64_fetch(counter_u64_t c);
 		((uint64_t *)(dstp))[_i] = counter_u64_fetch((a)[_i]);	\
 } while (0)
 
+#if __FreeBSD_version < 1500000 && !defined(TCPSTAT_FULL)
 /*
- * sys/sys/vmmeter.h (12+): the system-wide statistics are counters; the
- * fields after them are plain integers.
- */
-#define	VMMETER_ALIGNED	__aligned(CACHE_LINE_SIZE)
-
-struct vmmeter {
-	/*
-	 * General system activity.
-	 */
-	counter_u64_t v_swtch;		/* (p) context switches */
-	counter_u64_t v_trap;		/* (p) calls to trap */
-	counter_u64_t v_syscall;	/* (p) calls to syscall() */
-	counter_u64_t v_intr;		/* (p) device interrupts */
-	counter_u64_t v_soft;		/* (p) software interrupts */
-	/*
-	 * Virtual memory activity.
-	 */
-	counter_u64_t v_vm_faults;	/* (p) address memory faults */
-	counter_u64_t v_io_faults;	/* (p) page faults requiring I/O */
-	counter_u64_t v_cow_faults;	/* (p) copy-on-writes faults */
-	counter_u64_t v_cow_optim;	/* (p) optimized COW faults */
-	counter_u64_t v_zfod;		/* (p) pages zero filled on demand */
-	counter_u64_t v_ozfod;		/* (p) optimized zero fill pages */
-	counter_u64_t v_swapin;		/* (p) swap pager pageins */
-	counter_u64_t v_swapout;	/* (p) swap pager pageouts */
-	counter_u64_t v_swappgsin;	/* (p) swap pager pages paged in */
-	counter_u64_t v_swappgsout;	/* (p) swap pager pages paged out */
-	counter_u64_t v_vnodein;	/* (p) vnode pager pageins */
-	counter_u64_t v_vnodeout;	/* (p) vnode pager pageouts */
-#define	VM_METER_NCOUNTERS	\
-	(offsetof(struct vmmeter, v_page_size) / sizeof(counter_u64_t))
-	/*
-	 * Distribution of page usages.
-	 */
-	u_int v_page_size;		/* (c) page size in bytes */
-	u_int v_page_count;		/* (c) total number of pages in system */
-	u_int v_free_reserved;		/* (c) pages reserved for deadlock */
-	u_int v_free_target;		/* (c) pages desired free */
-	u_int v_free_min;		/* (c) pages desired free */
-	u_int v_inactive_target;	/* (c) pages desired inactive */
-	u_int v_pageout_free_min;	/* (c) min pages reserved for kernel */
-	u_int v_interrupt_free_min;	/* (c) reserved pages for int code */
-	u_int v_free_severe;		/* (c) severe page depletion point */
-};
-
-extern struct vmmeter vm_cnt;
-
-#ifndef TCPSTAT_FULL
-/*
- * sys/netinet/tcp_var.h: the first fields of struct tcpstat (12.x).
- * Field f is counter tcpstat[offsetof(struct tcpstat, f) / sizeof(uint64_t)].
+ * sys/netinet/tcp_var.h: the first fields of struct tcpstat, as the
+ * fixtures of releases before 15.0 keep it (its whole member list was not
+ * read for those releases).  Field f is counter
+ * tcpstat[offsetof(struct tcpstat, f) / sizeof(uint64_t)].
  */
 struct tcpstat {
 	uint64_t tcps_connattempt;	/* connections initiated */
@@ -134,8 +86,10 @@ struct tcpstat {
 };
 #else
 /*
- * -DTCPSTAT_FULL: main's whole struct tcpstat (without its _pad[2]), then
- * tcps_ext000 to tcps_ext178, extension counters that stand for the
+ * 15.0: main's whole struct tcpstat, member for member as
+ * sys/netinet/in_kdtrace.h lists them (docs/FREEBSD.md section 7), its
+ * tail padding left out.  -DTCPSTAT_FULL (the bench shape) then adds
+ * tcps_ext000 to tcps_ext175, extension counters that stand for the
  * hundreds a kernel with more TCP stacks (RACK, BBR) keeps, so that the
  * array has 300 counters.
  */
@@ -229,6 +183,8 @@ struct tcpstat {
 	uint64_t tcps_sc_zonefail;	/* zalloc() failed */
 	uint64_t tcps_sc_sendcookie;	/* SYN cookie sent */
 	uint64_t tcps_sc_recvcookie;	/* SYN cookie received */
+	uint64_t tcps_sc_spurcookie;	/* SYN cookie spurious, rejected */
+	uint64_t tcps_sc_failcookie;	/* SYN cookie failed, rejected */
 
 	uint64_t tcps_hc_added;		/* entry added to hostcache */
 	uint64_t tcps_hc_bucketoverflow;/* hostcache per bucket limit hit */
@@ -238,6 +194,7 @@ struct tcpstat {
 	/* SACK related stats */
 	uint64_t tcps_sack_recovery_episode; /* SACK recovery episodes */
 	uint64_t tcps_sack_rexmits;	    /* SACK rexmit segments   */
+	uint64_t tcps_sack_rexmits_tso;	    /* SACK rexmit TSO chunks */
 	uint64_t tcps_sack_rexmit_bytes;    /* SACK rexmit bytes      */
 	uint64_t tcps_sack_rcv_blocks;	    /* SACK blocks (options) received */
 	uint64_t tcps_sack_send_blocks;	    /* SACK blocks (options) sent     */
@@ -293,6 +250,7 @@ struct tcpstat {
 	uint64_t tcps_rcvghostack;	/* received ACK for data never sent */
 	uint64_t tcps_rcvacktooold;	/* received ACK for data too long ago */
 
+#ifdef TCPSTAT_FULL
 	/* Extension counters. */
 	TCPS_EXT_10(00); TCPS_EXT_10(01); TCPS_EXT_10(02); TCPS_EXT_10(03);
 	TCPS_EXT_10(04); TCPS_EXT_10(05); TCPS_EXT_10(06); TCPS_EXT_10(07);
@@ -300,10 +258,16 @@ struct tcpstat {
 	TCPS_EXT_10(12); TCPS_EXT_10(13); TCPS_EXT_10(14); TCPS_EXT_10(15);
 	TCPS_EXT_10(16);
 	uint64_t tcps_ext170, tcps_ext171, tcps_ext172, tcps_ext173,
-	    tcps_ext174, tcps_ext175, tcps_ext176, tcps_ext177, tcps_ext178;
+	    tcps_ext174, tcps_ext175;
+#endif
 };
+#ifdef TCPSTAT_FULL
 _Static_assert(sizeof(struct tcpstat) == 300 * sizeof(uint64_t),
     "300 counters in the full struct tcpstat");
+#else
+_Static_assert(sizeof(struct tcpstat) == 124 * sizeof(uint64_t),
+    "main's struct tcpstat has 124 counters");
+#endif
 #endif
 
 VNET_PCPUSTAT_DECLARE(struct tcpstat, tcpstat);	/* tcp statistics */

@@ -70,6 +70,7 @@ void	truth_pcpu_md(FILE *, struct pcpu *pc);
 /* kern_thread.c */
 void	thread_startup(void);
 void	truth_threads(FILE *);
+void	truth_allproc(FILE *);
 
 /* dpcpu_vars.c */
 void	dpcpu_vars_init(void);
@@ -96,8 +97,12 @@ void	truth_counter_array(FILE *, const char *key, const char *type,
 	    const char *const *fields, u_int n, counter_u64_t *arr,
 	    const uint64_t *sums);
 
-/* vm_meter.c, vfs_bio.c: the counters' owners. */
+/* vm_meter.c, vfs_bio.c (12+): the counters' owners. */
 void	vmcounter_startup(void);
+void	truth_vm_cnt(FILE *);
+#if __FreeBSD_version < 1200000
+void	truth_pc_cnt(FILE *, struct pcpu *pc);
+#endif
 void	vfs_bio_init(void);
 
 /*
@@ -126,6 +131,10 @@ const char *prison_vnet_name(struct vnet *vnet);
 void	truth_prison_names(FILE *, const char *key, struct vnet *vnet);
 void	truth_jails(FILE *);
 #endif
+
+/* kern_linker.c (every shape: the kernel's own linker file, first). */
+void	linker_startup(void);
+void	truth_linker_files(FILE *);
 
 #ifdef FIXTURE_MODULES
 /* modules.c */

@@ -7,6 +7,7 @@
  * runs "sh" (pid 1234), whose tid is the fixture process's own thread
  * id, and owns the FPU; plan.intr_cpu, if any, runs an interrupt
  * thread of "intr" (pid 12).  Every other CPU runs its idle thread.
+ * Each process is on allproc, newest first, as fork1() inserts it.
  */
 
 #include <string.h>
@@ -19,6 +20,8 @@
 #define	USER_CR3		0x71c5000ULL
 #define	USER_UCR3		0x71c6000ULL
 #define	USER_TTBR		0x8a3f0000ULL
+
+struct proclist allproc = LIST_HEAD_INITIALIZER(allproc);
 
 static struct thread **alltds;
 static u_int nalltds;
@@ -34,6 +37,7 @@ proc_create(pid_t pid, const char *comm, int flags, struct vmspace *vm)
 	p->p_flag = flags;
 	p->p_vmspace = vm;
 	strncpy(p->p_comm, comm, MAXCOMLEN);
+	LIST_INSERT_HEAD(&allproc, p, p_list);	/* fork1() */
 	return (p);
 }
 
@@ -158,10 +162,30 @@ truth_threads(FILE *f)
 		json_u64(f, "proc", (uintptr_t)td->td_proc);
 		json_u64(f, "pcb", (uintptr_t)td->td_pcb);
 		json_i64(f, "state", td->td_state);
-#ifdef VIMAGE
 		json_u64(f, "vnet", (uintptr_t)td->td_vnet);
-#endif
 		json_end(f, '}');
 	}
 	json_end(f, '}');
+}
+
+/* allproc in list order, each process with its threads in p_threads order. */
+void
+truth_allproc(FILE *f)
+{
+	struct thread *td;
+	struct proc *p;
+
+	json_begin(f, "allproc", '[');
+	LIST_FOREACH(p, &allproc, p_list) {
+		json_begin(f, NULL, '{');
+		json_u64(f, "addr", (uintptr_t)p);
+		json_i64(f, "pid", p->p_pid);
+		json_str(f, "comm", p->p_comm);
+		json_begin(f, "threads", '[');
+		TAILQ_FOREACH(td, &p->p_threads, td_plist)
+			json_u64(f, NULL, (uintptr_t)td);
+		json_end(f, ']');
+		json_end(f, '}');
+	}
+	json_end(f, ']');
 }

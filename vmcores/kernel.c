@@ -1,7 +1,8 @@
 /*-
  * Fixture kernel: a program that lays out memory as a FreeBSD kernel of
  * one version and architecture does (struct pcpu, cpuid_to_pcpu[],
- * DPCPU, counter(9); modules, VNET and jails in some shapes), writes the
+ * DPCPU, counter(9), processes and threads, the kernel linker; modules,
+ * VNET and jails in some shapes), writes the
  * ground truth of every value it wrote, and stops in fixture_ready() for
  * GDB to dump it with gcore.
  *
@@ -27,9 +28,6 @@
 #include <unistd.h>
 
 #include "fixture.h"
-#ifdef FIXTURE_MODULES
-#include "linker.h"
-#endif
 
 #if !defined(FIXTURE_SHAPE) || !defined(FIXTURE_MAXID) || \
     !defined(FIXTURE_ABSENT) || !defined(FIXTURE_SELECTED) || \
@@ -185,9 +183,11 @@ main(int argc, char **argv)
 	statclock_init();
 	dpcpu_vars_init();
 	vmcounter_startup();
+#if __FreeBSD_version >= 1200000
 	vfs_bio_init();
-#ifdef FIXTURE_MODULES
+#endif
 	linker_startup();
+#ifdef FIXTURE_MODULES
 	modules_preload();
 #endif
 #ifdef VIMAGE

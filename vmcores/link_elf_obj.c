@@ -6,9 +6,11 @@
  *
  * Each loaded section is a progtab entry.  The set_pcpu section is given
  * room in the kernel's modspace and copied there and to every CPU:
- * progtab[].addr becomes that address, origaddr keeps the image address,
- * and the module's symbols in the section move with it.  set_vnet
- * likewise with VIMAGE.
+ * progtab[].addr becomes that address and the module's symbols in the
+ * section move with it.  set_vnet likewise with VIMAGE.  Only 15.0's
+ * Elf_progent keeps the image address, in origaddr (docs/FREEBSD.md
+ * section 6); on 13.x and 14.x a debugger has the section address of the
+ * module's objfile instead, which is where the image has it.
  */
 
 #include <errno.h>
@@ -19,7 +21,9 @@
 
 typedef struct {
 	void		*addr;
+#if __FreeBSD_version >= 1500000
 	void		*origaddr; /* Used by debuggers. */
+#endif
 	Elf_Off		size;
 	int		flags;	/* Section flags. */
 	int		sec;	/* Original section number. */
@@ -93,6 +97,18 @@ link_elf_obj_init(void)
 {
 
 	linker_add_class(&link_elf_class);
+}
+
+/*
+ * Where the section of progtab entry pe is in the module's image: the
+ * mapped file's address plus the section's address in the file (the
+ * fixture's modules are shared objects, see link_elf_obj_preload()).
+ */
+static caddr_t
+link_elf_image_addr(elf_file_t ef, const Elf_progent *pe)
+{
+
+	return (ef->address + ef->e_shdr[pe->sec].sh_addr);
 }
 
 /* Whether loader(8) loaded the section: which ones are progtab entries. */
@@ -187,7 +203,10 @@ link_elf_link_preload(linker_class_t cls, const char *filename,
 		if (!link_elf_progbits(&shdr[i]))
 			continue;
 		pe = &ef->progtab[pb++];
-		pe->addr = pe->origaddr = base + shdr[i].sh_addr;
+		pe->addr = base + shdr[i].sh_addr;
+#if __FreeBSD_version >= 1500000
+		pe->origaddr = pe->addr;
+#endif
 		pe->size = shdr[i].sh_size;
 		pe->flags = shdr[i].sh_flags;
 		pe->sec = i;
@@ -239,7 +258,7 @@ link_elf_lookup_symbol(linker_file_t lf, const char *name,
 {
 	elf_file_t ef;
 	Elf_progent *pe;
-	caddr_t value;
+	caddr_t image, value;
 	u_int i;
 
 	ef = (elf_file_t)lf;
@@ -248,10 +267,9 @@ link_elf_lookup_symbol(linker_file_t lf, const char *name,
 		return (ENOENT);
 	for (i = 0; i < ef->nprogtab; i++) {
 		pe = &ef->progtab[i];
-		if (value >= (caddr_t)pe->origaddr &&
-		    value < (caddr_t)pe->origaddr + pe->size) {
-			*sym = (caddr_t)pe->addr +
-			    (value - (caddr_t)pe->origaddr);
+		image = link_elf_image_addr(ef, pe);
+		if (value >= image && value < image + pe->size) {
+			*sym = (caddr_t)pe->addr + (value - image);
 			return (0);
 		}
 	}
@@ -273,9 +291,10 @@ truth_progtab(FILE *f, elf_file_t ef, const char *setname, const char *pfx)
 		snprintf(key, sizeof(key), "%sprogtab_index", pfx);
 		json_u64(f, key, i);
 		snprintf(key, sizeof(key), "%simage_start", pfx);
-		json_u64(f, key, (uintptr_t)pe->origaddr);
+		json_u64(f, key, (uintptr_t)link_elf_image_addr(ef, pe));
 		snprintf(key, sizeof(key), "%simage_stop", pfx);
-		json_u64(f, key, (uintptr_t)pe->origaddr + pe->size);
+		json_u64(f, key, (uintptr_t)link_elf_image_addr(ef, pe) +
+		    pe->size);
 		snprintf(key, sizeof(key), "%sbase", pfx);
 		json_u64(f, key, (uintptr_t)pe->addr);
 		return;
@@ -291,6 +310,7 @@ truth_link_elf_obj(FILE *f, linker_file_t lf)
 
 	ef = (elf_file_t)lf;
 	json_u64(f, "nprogtab", ef->nprogtab);
+	json_bool(f, "origaddr", __FreeBSD_version >= 1500000);
 	truth_progtab(f, ef, DPCPU_SETNAME, "");
 #ifdef VIMAGE
 	truth_progtab(f, ef, VNET_SETNAME, "vnet_");

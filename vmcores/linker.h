@@ -76,8 +76,10 @@ struct linker_file {
      */
     int			nenabled;	/* number of enabled probes. */
     int			fbt_nentries;	/* number of fbt entries created. */
+#if __FreeBSD_version >= 1500000
     caddr_t		kcfi_traps_addr; /* KCFI trap table start */
     size_t		kcfi_traps_size;  /* KCFI trap table size */
+#endif
 };
 
 /*

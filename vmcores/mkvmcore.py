@@ -36,17 +36,17 @@ PROJECT_ROOT = VMCORES_DIR.parent
 COMMON_SOURCES = [
     "kernel.c", "kmem.c", "subr_smp.c", "subr_pcpu.c", "kern_thread.c",
     "dpcpu_vars.c", "uma_pcpu.c", "subr_counter.c", "libkvm_model.c",
-    "vm_meter.c", "vfs_bio.c", "ip_input.c", "tcp_subr.c", "netconf.c",
-    "corrupt.c", "truth.c",
+    "vm_meter.c", "ip_input.c", "tcp_subr.c", "netconf.c", "corrupt.c",
+    "truth.c", "subr_kobj.c", "linker_if.c", "kern_linker.c", "link_elf.c",
+    "link_elf_obj.c",
 ]
+COUNTER12_SOURCES = ["vfs_bio.c"]      # its counters: 12.x and later
 VIMAGE_SOURCES = ["vnet.c", "kern_jail.c"]
-LINKER_SOURCES = [
-    "subr_kobj.c", "linker_if.c", "kern_linker.c", "link_elf.c",
-    "link_elf_obj.c", "modules.c",
-]
+MODULE_SOURCES = ["modules.c"]
 MODULES = ["mod_dso", "mod_obj", "mod_unlisted"]
-HEADERS = ["sys.h", "pcpu.h", "proc.h", "counter.h", "fixture.h", "vnet.h",
-           "jail.h", "kobj.h", "linker.h", "module_vars.h"]
+HEADERS = ["sys.h", "pcpu.h", "proc.h", "counter.h", "vmmeter.h",
+           "fixture.h", "vnet.h", "jail.h", "kobj.h", "linker.h",
+           "module_vars.h"]
 MACHDEP = {"amd64": "amd64_machdep.c", "arm64": "arm64_machdep.c"}
 NOT_FREEBSD = "notfreebsd.c"
 
@@ -63,7 +63,7 @@ class VmcoreError(Exception):
 @dataclass(frozen=True)
 class Shape:
     machine: str            # "amd64" or "arm64"
-    osreldate: int          # __FreeBSD_version
+    release: str            # the FreeBSD release mimicked, e.g. "15.0"
     maxcpu: int             # MAXCPU for the default CPU count
     ncpus: int              # CPUs present by default
     max_ncpus: int          # largest --ncpus (0: --ncpus not accepted)
@@ -72,13 +72,23 @@ class Shape:
     absent: tuple = ()      # absent CPU ids in 0..maxid
     selected: int = -1      # the panicking CPU (-1: the second present)
     vimage: bool = False    # options VIMAGE: vnets and jails
-    modules: bool = False   # linker_files and the modules MODULES
+    modules: bool = False   # the modules MODULES on linker_files
     tcpstat_full: bool = False  # a 300-counter struct tcpstat
     corrupt: str = ""       # the defect of a corrupt dump (CORRUPT_KINDS)
 
+    @property
+    def osreldate(self):
+        """__FreeBSD_version of the release (docs/FREEBSD.md section 1)."""
+        return RELEASES[self.release]
 
-# The defects of the corrupt dumps, each of shape corrupt-KIND (amd64 13+,
-# 4 CPUs): what is wrong, and what the tool is expected to say about it
+
+# __FreeBSD_version of each release mimicked: X.Y000 by sys/sys/param.h's
+# scheme, 15.0's that of releng/15.0 (docs/FREEBSD.md section 1).
+RELEASES = {"11.4": 1104000, "12.4": 1204000, "13.5": 1305000,
+            "14.3": 1403000, "15.0": 1500068}
+
+# The defects of the corrupt dumps, each of shape amd64-15.0-corrupt-KIND
+# (4 CPUs): what is wrong, and what the tool is expected to say about it
 # (its one-line message, or a distinctive part of it; None: GDB itself
 # warns).  The kernel applies the defect in corrupt.c, except for
 # "truncated", which the generator applies to the core file, and
@@ -102,63 +112,107 @@ CORRUPT_KINDS = {
 GENERATOR_CORRUPTIONS = ("truncated", "not-freebsd")
 
 
+def _release_shape(machine, release, maxcpu, what):
+    return Shape(machine, release, maxcpu, 4, maxcpu,
+                 f"FreeBSD {release}, {machine}: {what}")
+
+
 SHAPES = {
-    "amd64": Shape(
-        "amd64", 1400097, 256, 4, 1024,
-        "FreeBSD 13+/main, amd64: __pcpu pointer to one page per CPU, "
-        "pc_zpcpu_offset, counters stored as offsets from __pcpu"),
-    "amd64-12": Shape(
-        "amd64", 1203000, 256, 4, 1024,
-        "FreeBSD 12, amd64: __pcpu[MAXCPU] array, no pc_zpcpu_offset, "
-        "absolute counters, PAGE_SIZE slot stride"),
-    "arm64": Shape(
-        "arm64", 1400097, 1024, 4, 1024,
-        "FreeBSD 13+/main, arm64: 512-byte pcpu, CPU 0 in pcpu0, APs in "
-        "separate allocations with DPCPU after the struct, no __pcpu"),
-    "sparse": Shape(
-        "amd64", 1400097, 256, 5, 0,
-        "amd64 13+ with sparse CPU ids: mp_maxid 7, CPUs 2, 4, 5 absent, "
+    "amd64-11.4": _release_shape(
+        "amd64", "11.4", 256,
+        "__pcpu[MAXCPU] array, 2048-byte struct pcpu with pc_cnt, "
+        "sizeof(struct pcpu) slot stride, vm_cnt without counters"),
+    "amd64-12.4": _release_shape(
+        "amd64", "12.4", 256,
+        "__pcpu[MAXCPU] array, no pc_zpcpu_offset, absolute counters, "
+        "PAGE_SIZE slot stride"),
+    "amd64-13.5": _release_shape(
+        "amd64", "13.5", 256,
+        "__pcpu pointer to one page per CPU, pc_zpcpu_offset, counters "
+        "stored as offsets from __pcpu"),
+    "amd64-14.3": _release_shape(
+        "amd64", "14.3", 1024,
+        "as 13.5, MAXCPU 1024, pc_kpmap_store"),
+    "amd64-15.0": _release_shape(
+        "amd64", "15.0", 1024,
+        "as 14.3 with pc_vfs_freevnodes; the default shape"),
+    "arm64-14.3": _release_shape(
+        "arm64", "14.3", 1024,
+        "512-byte pcpu, CPU 0 in pcpu0, APs in separate allocations with "
+        "DPCPU after the struct, no __pcpu; 32-bit pc_mpidr"),
+    "arm64-15.0": _release_shape(
+        "arm64", "15.0", 1024,
+        "as arm64-14.3 with a 64-bit pc_mpidr"),
+    "amd64-15.0-sparse": Shape(
+        "amd64", "15.0", 1024, 5, 0,
+        "amd64 15.0 with sparse CPU ids: mp_maxid 7, CPUs 2, 4, 5 absent, "
         "mp_ncpus 5; junk in the absent CPUs' pcpu pages and slots",
         maxid=7, absent=(2, 4, 5), selected=6),
-    "freebsd11": Shape(
-        "arm64", 1104000, 64, 4, 64,
-        "FreeBSD 11, arm64: __pcpu[MAXCPU] array of 384-byte pcpus, "
-        "absolute counters, sizeof(struct pcpu) slot stride"),
-    "up": Shape(
-        "amd64", 1400097, 256, 1, 0,
-        "amd64 13+ with one CPU: mp_maxid 0, mp_ncpus 1"),
-    "large": Shape(
-        "amd64", 1400097, 1024, 1024, 0,
-        "amd64 13+ with MAXCPU 1024 and 1024 CPUs present",
-        selected=700),
-    "modules": Shape(
-        "amd64", 1400097, 256, 4, 0,
-        "amd64 13+ with linker_files: the kernel, DSO-style mod_dso.ko "
-        "(link_elf) and object-style mod_obj.ko (link_elf_obj) with DPCPU "
-        "variables; mod_unlisted.ko mapped but not on linker_files",
+    "amd64-15.0-up": Shape(
+        "amd64", "15.0", 1024, 1, 0,
+        "amd64 15.0 with one CPU: mp_maxid 0, mp_ncpus 1"),
+    "amd64-15.0-large": Shape(
+        "amd64", "15.0", 1024, 1024, 0,
+        "amd64 15.0 with 1024 CPUs present", selected=700),
+    "amd64-15.0-modules": Shape(
+        "amd64", "15.0", 1024, 4, 0,
+        "amd64 15.0 with modules: DSO-style mod_dso.ko (link_elf) and "
+        "object-style mod_obj.ko (link_elf_obj, progtab with origaddr) with "
+        "DPCPU variables; mod_unlisted.ko mapped but not on linker_files",
         modules=True),
-    "vimage": Shape(
-        "amd64", 1400097, 256, 4, 0,
-        "amd64 13+ with VIMAGE: vnet0 and jails web and db with their own "
-        "vnets, tcpstat in each; the modules of 'modules' with VNET "
-        "variables too", vimage=True, modules=True),
-    "bench": Shape(
-        "amd64", 1400097, 1024, 1024, 0,
-        "amd64 13+ with MAXCPU 1024, 1024 CPUs and a 300-counter struct "
-        "tcpstat, for benchmarks", tcpstat_full=True),
+    "amd64-14.3-modules": Shape(
+        "amd64", "14.3", 1024, 4, 0,
+        "amd64 14.3 with the modules of amd64-15.0-modules: mod_obj.ko's "
+        "progtab has no origaddr", modules=True),
+    "amd64-13.5-modules": Shape(
+        "amd64", "13.5", 256, 4, 0,
+        "amd64 13.5 with the modules of amd64-15.0-modules: mod_obj.ko's "
+        "progtab has no origaddr", modules=True),
+    "amd64-15.0-vimage": Shape(
+        "amd64", "15.0", 1024, 4, 0,
+        "amd64 15.0 with VIMAGE: vnet0 and jails web and db with their own "
+        "vnets, tcpstat in each; the modules with VNET variables too",
+        vimage=True, modules=True),
+    "amd64-12.4-vimage": Shape(
+        "amd64", "12.4", 256, 4, 0,
+        "amd64 12.4 with VIMAGE: 12.x struct vnet (no vnet_shutdown) and "
+        "VNET_MAGIC_N 0x3e0d8f29; jails and modules as amd64-15.0-vimage",
+        vimage=True, modules=True),
+    "amd64-15.0-bench": Shape(
+        "amd64", "15.0", 1024, 1024, 0,
+        "amd64 15.0 with 1024 CPUs and a 300-counter struct tcpstat, for "
+        "benchmarks", selected=1, tcpstat_full=True),
 }
 for _kind, (_what, _expect) in CORRUPT_KINDS.items():
-    SHAPES["corrupt-" + _kind] = Shape(
-        "amd64", 1400097, 256, 4, 0, "corrupt amd64 13+: " + _what,
-        corrupt=_kind)
-DEFAULT_SHAPE = "amd64"
+    SHAPES["amd64-15.0-corrupt-" + _kind] = Shape(
+        "amd64", "15.0", 1024, 4, 0,
+        "corrupt amd64 15.0: " + _what, corrupt=_kind)
+
+# The names shapes had before they named their release; they keep working.
+ALIASES = {
+    "amd64": "amd64-15.0", "amd64-12": "amd64-12.4", "arm64": "arm64-15.0",
+    "freebsd11": "amd64-11.4", "sparse": "amd64-15.0-sparse",
+    "up": "amd64-15.0-up", "large": "amd64-15.0-large",
+    "modules": "amd64-15.0-modules", "vimage": "amd64-15.0-vimage",
+    "bench": "amd64-15.0-bench",
+}
+ALIASES.update({"corrupt-" + k: "amd64-15.0-corrupt-" + k
+                for k in CORRUPT_KINDS})
+DEFAULT_SHAPE = "amd64-15.0"
+
+
+def canonical(shape_name):
+    """The shape's name by release (an old name's new one)."""
+    name = ALIASES.get(shape_name, shape_name)
+    if name not in SHAPES:
+        raise VmcoreError(f"unknown shape {shape_name!r}; shapes: "
+                          + ", ".join(SHAPES))
+    return name
 
 
 def _plan(shape_name, ncpus):
     """The compile-time and run-time parameters of one fixture."""
-    if shape_name not in SHAPES:
-        raise VmcoreError(f"unknown shape {shape_name!r}; shapes: "
-                          + ", ".join(SHAPES))
+    shape_name = canonical(shape_name)
     shape = SHAPES[shape_name]
     if ncpus is None:
         ncpus = shape.ncpus
@@ -184,6 +238,7 @@ def _plan(shape_name, ncpus):
         else None
     return {
         "shape": shape_name, "machine": shape.machine,
+        "release": shape.release,
         "osreldate": shape.osreldate, "maxcpu": maxcpu, "ncpus": ncpus,
         "maxid": maxid, "absent": absent, "selected": selected,
         "intr": intr, "vimage": shape.vimage, "modules": shape.modules,
@@ -192,11 +247,12 @@ def _plan(shape_name, ncpus):
 
 
 def default_outdir(shape, ncpus=None):
-    """build/vmcores/SHAPE, or SHAPE-N when N is not the default."""
-    name = shape
-    if ncpus is not None and shape in SHAPES and \
-            ncpus != SHAPES[shape].ncpus:
-        name = f"{shape}-{ncpus}"
+    """build/vmcores/SHAPE, or SHAPE-N when N is not the default (SHAPE
+    by its release name, whichever name was given)."""
+    name = ALIASES.get(shape, shape)
+    if ncpus is not None and name in SHAPES and \
+            ncpus != SHAPES[name].ncpus:
+        name = f"{name}-{ncpus}"
     return PROJECT_ROOT / "build" / "vmcores" / name
 
 
@@ -206,10 +262,12 @@ def _sources(plan):
         names = [NOT_FREEBSD]
     else:
         names = COMMON_SOURCES + [MACHDEP[plan["machine"]]]
+        if plan["osreldate"] >= 1200000:
+            names += COUNTER12_SOURCES
         if plan["vimage"]:
             names += VIMAGE_SOURCES
         if plan["modules"]:
-            names += LINKER_SOURCES
+            names += MODULE_SOURCES
     return [VMCORES_DIR / f for f in names]
 
 
@@ -270,6 +328,7 @@ def _boot_plan(plan):
         if plan["corrupt"] not in GENERATOR_CORRUPTIONS else ""
     intr = plan["intr"] if plan["intr"] is not None else -1
     return [f'-DFIXTURE_SHAPE="{plan["shape"]}"',
+            f'-DFIXTURE_RELEASE="{plan["release"]}"',
             f"-DFIXTURE_MAXID={plan['maxid']}",
             f'-DFIXTURE_ABSENT="{",".join(map(str, plan["absent"]))}"',
             f"-DFIXTURE_SELECTED={plan['selected']}",
@@ -354,7 +413,8 @@ def _check_truth(plan, truth):
         t = json.loads(truth.read_text())
     except ValueError as e:
         raise VmcoreError(f"{truth}: not JSON: {e}") from None
-    want = {"shape": plan["shape"], "mp_maxid": plan["maxid"],
+    want = {"shape": plan["shape"], "release": plan["release"],
+            "mp_maxid": plan["maxid"],
             "absent": plan["absent"], "selected_cpu": plan["selected"],
             "mp_maxcpus": plan["maxcpu"], "osreldate": plan["osreldate"],
             "vimage": plan["vimage"]}
@@ -417,7 +477,7 @@ def main(argv=None):
     p.add_argument("--shape", default=DEFAULT_SHAPE,
                    help=f"the kernel to mimic (default {DEFAULT_SHAPE})")
     p.add_argument("--ncpus", type=int,
-                   help="CPUs present (amd64, amd64-12, arm64, freebsd11)")
+                   help="CPUs present (the shapes named by a release alone)")
     p.add_argument("--outdir", help="where to put kernel, vmcore, "
                    "truth.json (default build/vmcores/SHAPE[-NCPUS])")
     p.add_argument("--force", action="store_true",
@@ -427,7 +487,9 @@ def main(argv=None):
     a = p.parse_args(argv)
     if a.list_shapes:
         for name, shape in SHAPES.items():
-            print(f"{name:24} {shape.summary}")
+            print(f"{name:36} {shape.summary}")
+        for name, target in ALIASES.items():
+            print(f"{name:36} old name of {target}")
         return 0
     try:
         print(make_vmcore(a.shape, a.ncpus, a.outdir, a.force))

@@ -1,13 +1,16 @@
 /*-
  * Fixture kernel: struct pcpu and DPCPU, as sys/sys/pcpu.h and
  * sys/{amd64,arm64}/include/pcpu.h declare them for the FreeBSD
- * version being mimicked.
+ * release being mimicked (docs/FREEBSD.md sections 2 to 4).
  */
 
 #ifndef _FIXTURE_PCPU_H_
 #define	_FIXTURE_PCPU_H_
 
 #include "sys.h"
+#if __FreeBSD_version < 1200000
+#include "vmmeter.h"
+#endif
 
 struct device;
 struct lock_list_entry;
@@ -83,16 +86,40 @@ struct system_segment_descriptor {
 #define	PC_PTI_STACK_SZ	16
 
 /*
- * sys/amd64/include/pcpu.h (12.x and 13.x; main turned pc_monitorbuf into
- * a struct of the same size).  __pad makes the whole struct pcpu one
- * page, which counter(9) on x86 depends on.
+ * sys/amd64/include/pcpu.h, per release (docs/FREEBSD.md section 3).  The
+ * __pad of each makes struct pcpu one page (12+), as x86 counter(9)
+ * requires, or a divisor of a page (11.x).
  */
+#if __FreeBSD_version >= 1300000
+struct monitorbuf {
+	int idle_state;		/* Used by cpu_idle_mwait. */
+	int stop_state;		/* Used by cpustop_handler. */
+	char padding[128 - (2 * sizeof(int))];
+};
+_Static_assert(sizeof(struct monitorbuf) == 128, "2x cache line");
+#endif
+
+#if __FreeBSD_version >= 1400000
+/* sys/amd64/include/_pmap.h */
+struct pmap_pcid {
+	uint32_t pm_pcid;
+	uint32_t pm_gen;
+};
+#define	PCPU_MD_KPMAP_STORE						\
+	struct pmap_pcid pc_kpmap_store;				\
+	char	__pad[2900]		/* pad to UMA_PCPU_ALLOC_SIZE */
+#else
+#define	PCPU_MD_KPMAP_STORE						\
+	char	__pad[2908]		/* pad to UMA_PCPU_ALLOC_SIZE */
+#endif
+
+#if __FreeBSD_version >= 1300000
 #define	PCPU_MD_FIELDS							\
-	char	pc_monitorbuf[128] __aligned(128); /* cache line */	\
+	struct monitorbuf pc_monitorbuf __aligned(128);	/* cache line */\
 	struct	pcpu *pc_prvspace;	/* Self-reference */		\
 	struct	pmap *pc_curpmap;					\
 	struct	amd64tss *pc_tssp;	/* TSS segment active on CPU */	\
-	struct	amd64tss *pc_commontssp;/* Common TSS for the CPU */	\
+	void	*pc_pad0;						\
 	uint64_t pc_kcr3;						\
 	uint64_t pc_ucr3;						\
 	uint64_t pc_saved_ucr3;						\
@@ -117,17 +144,79 @@ struct system_segment_descriptor {
 	u_int	pc_vcpu_id;		/* Xen vCPU ID */		\
 	uint32_t pc_pcid_next;						\
 	uint32_t pc_pcid_gen;						\
+	uint32_t pc_unused;						\
+	uint32_t pc_ibpb_set;						\
+	void	*pc_mds_buf;						\
+	void	*pc_mds_buf64;						\
+	uint32_t pc_pad[4];						\
+	uint8_t	pc_mds_tmp[64];						\
+	u_int 	pc_ipi_bitmap;						\
+	struct amd64tss pc_common_tss;					\
+	struct user_segment_descriptor pc_gdt[NGDT];			\
+	void	*pc_smp_tlb_pmap;					\
+	uint64_t pc_smp_tlb_addr1;					\
+	uint64_t pc_smp_tlb_addr2;					\
+	uint32_t pc_smp_tlb_gen;					\
+	u_int	pc_smp_tlb_op;						\
+	uint64_t pc_ucr3_load_mask;					\
+	u_int	pc_small_core;						\
+	u_int	pc_pcid_invlpg_workaround;				\
+	PCPU_MD_KPMAP_STORE
+#else
+/* 12.x (12.2's); 11.x the same fields with the pad of a divisor of a page. */
+#if __FreeBSD_version >= 1200000
+#define	PCPU_MD_PAD	char	__pad[3176]	/* pad to UMA_PCPU_ALLOC_SIZE */
+#else
+#define	PCPU_MD_PAD	char	__pad[1024]	/* be divisor of PAGE_SIZE	\
+					   after cache alignment */
+#endif
+#define	PCPU_MD_FIELDS							\
+	char	pc_monitorbuf[128] __aligned(128); /* cache line */	\
+	struct	pcpu *pc_prvspace;	/* Self-reference */		\
+	struct	pmap *pc_curpmap;					\
+	struct	amd64tss *pc_tssp;	/* TSS segment active on CPU */	\
+	struct	amd64tss *pc_commontssp;/* Common TSS for the CPU */	\
+	uint64_t pc_kcr3;						\
+	uint64_t pc_ucr3;						\
+	uint64_t pc_saved_ucr3;						\
+	register_t pc_rsp0;						\
+	register_t pc_scratch_rsp;	/* User %rsp in syscall */	\
+	register_t pc_scratch_rax;					\
+	u_int	pc_apic_id;						\
+	u_int   pc_acpi_id;		/* ACPI CPU id */		\
+	/* Pointer to the CPU %fs descriptor */				\
+	struct user_segment_descriptor	*pc_fs32p;			\
+	/* Pointer to the CPU %gs descriptor */				\
+	struct user_segment_descriptor	*pc_gs32p;			\
+	/* Pointer to the CPU LDT descriptor */				\
+	struct system_segment_descriptor *pc_ldt;			\
+	/* Pointer to the CPU TSS descriptor */				\
+	struct system_segment_descriptor *pc_tss;			\
+	uint64_t	pc_pm_save_cnt;					\
+	u_int	pc_cmci_mask;		/* MCx banks for CMCI */	\
+	uint64_t pc_dbreg[16];		/* ddb debugging regs */	\
+	uint64_t pc_pti_stack[PC_PTI_STACK_SZ];				\
+	register_t pc_pti_rsp0;						\
+	int pc_dbreg_cmd;		/* ddb debugging reg cmd */	\
+	u_int	pc_vcpu_id;		/* Xen vCPU ID */		\
+	uint32_t pc_pcid_next;						\
+	uint32_t pc_pcid_gen;						\
 	uint32_t pc_smp_tlb_done;	/* TLB op acknowledgement */	\
 	uint32_t pc_ibpb_set;						\
-	char	__pad[3296]		/* pad to UMA_PCPU_ALLOC_SIZE */
+	void	*pc_mds_buf;						\
+	void	*pc_mds_buf64;						\
+	uint32_t pc_pad[2];						\
+	uint8_t	pc_mds_tmp[64];						\
+	PCPU_MD_PAD
+#endif
 
 #else /* FIXTURE_MACHINE_ARM64 */
 
-/* sys/arm64/include/pcpu.h */
+/* sys/arm64/include/pcpu.h (docs/FREEBSD.md section 4) */
 typedef int (*pcpu_bp_harden)(void);
 typedef int (*pcpu_ssbd)(int);
 
-#if __FreeBSD_version >= 1300000
+#if __FreeBSD_version >= 1500000
 #define	PCPU_MD_FIELDS							\
 	u_int	pc_acpi_id;	/* ACPI CPU id */			\
 	u_int	pc_midr;	/* stored MIDR value */			\
@@ -136,11 +225,12 @@ typedef int (*pcpu_ssbd)(int);
 	pcpu_ssbd pc_ssbd;						\
 	struct pmap *pc_curpmap;					\
 	struct pmap *pc_curvmpmap;					\
+	/* Store as two u_int values to preserve KBI */			\
 	uint64_t pc_mpidr;						\
 	u_int	pc_bcast_tlbi_workaround;				\
 	char __pad[197]
 #else
-/* 11.x: no pc_curvmpmap and a 32-bit pc_mpidr. */
+/* 13.0's, used for 14.x: a 32-bit pc_mpidr after pc_bcast_tlbi_workaround. */
 #define	PCPU_MD_FIELDS							\
 	u_int	pc_acpi_id;	/* ACPI CPU id */			\
 	u_int	pc_midr;	/* stored MIDR value */			\
@@ -148,17 +238,25 @@ typedef int (*pcpu_ssbd)(int);
 	pcpu_bp_harden pc_bp_harden;					\
 	pcpu_ssbd pc_ssbd;						\
 	struct pmap *pc_curpmap;					\
-	u_int	pc_mpidr;	/* stored MPIDR value */		\
+	struct pmap *pc_curvmpmap;					\
 	u_int	pc_bcast_tlbi_workaround;				\
-	char __pad[176]
+	u_int	pc_mpidr;	/* stored MPIDR value */		\
+	char __pad[201]
 #endif
 
 #endif /* FIXTURE_MACHINE_ARM64 */
 
 /*
- * sys/sys/pcpu.h.  The machine-independent part as of main (13+), 12.x
- * or 11.x.
+ * sys/sys/pcpu.h (docs/FREEBSD.md section 2): the machine-independent
+ * part of 11.x, 12.x, 13.0, 13.1-14.x or main (15).
  */
+#if __FreeBSD_version >= 1301000
+struct _device;
+#define	PCPU_DEVICE	struct _device
+#else
+#define	PCPU_DEVICE	struct device
+#endif
+
 struct pcpu {
 	struct thread	*pc_curthread;		/* Current thread */
 	struct thread	*pc_idlethread;		/* Idle thread */
@@ -173,16 +271,17 @@ struct pcpu {
 	u_int		pc_cpuid;		/* This cpu number */
 	STAILQ_ENTRY(pcpu) pc_allcpu;
 	struct lock_list_entry *pc_spinlocks;
+#if __FreeBSD_version < 1200000
+	struct vmmeter	pc_cnt;			/* VM stats counters */
+#endif
 	long		pc_cp_time[CPUSTATES];	/* statclock ticks */
-	struct device	*pc_device;		/* CPU device handle */
+	PCPU_DEVICE	*pc_device;		/* CPU device handle */
 	void		*pc_netisr;		/* netisr SWI cookie */
-#if __FreeBSD_version >= 1300000
+#if __FreeBSD_version >= 1500000
 	int8_t		pc_vfs_freevnodes;	/* freevnodes counter */
 	char		pc_unused1[3];		/* unused pad */
-#elif __FreeBSD_version >= 1200000
-	int		pc_unused1;		/* unused field */
 #else
-	int		pc_dnweight;		/* vm_page_dontneed() */
+	int		pc_unused1;		/* unused field */
 #endif
 	int		pc_domain;		/* Memory domain. */
 	struct rm_queue	pc_rm_queue;		/* rmlock list of trackers */
@@ -214,21 +313,21 @@ _Static_assert((PAGE_SIZE / sizeof(struct pcpu)) * sizeof(struct pcpu) ==
     PAGE_SIZE, "struct pcpu size must divide PAGE_SIZE");
 #endif
 #else
-/* 11.x: per-CPU UMA items were sizeof(struct pcpu) apart. */
+/* 11.x: per-CPU UMA items are sizeof(struct pcpu) apart. */
 #define	UMA_PCPU_ALLOC_SIZE	sizeof(struct pcpu)
-_Static_assert(sizeof(struct pcpu) == 384, "11.x arm64 struct pcpu size");
+_Static_assert(sizeof(struct pcpu) == 2048, "11.x amd64 struct pcpu size");
 #endif
 
 /*
  * Where struct pcpu lives: amd64 13+ maps one page per CPU at the
- * pointer __pcpu (sys/amd64/amd64/pmap.c); amd64 12 and 11-era
- * kernels have the static array __pcpu[MAXCPU] (machdep.c); arm64 13+
- * has the BSP's in pcpu0 and allocates each AP's (arm64/mp_machdep.c).
+ * pointer __pcpu (sys/amd64/amd64/pmap.c); amd64 12 and 11 have the
+ * static array __pcpu[MAXCPU] (machdep.c); arm64 has the BSP's in pcpu0
+ * and allocates each AP's (arm64/mp_machdep.c).
  */
 #if defined(FIXTURE_MACHINE_AMD64) && __FreeBSD_version >= 1300000
 #define	PCPU_POINTER
 extern struct pcpu *__pcpu;
-#elif defined(FIXTURE_MACHINE_ARM64) && __FreeBSD_version >= 1300000
+#elif defined(FIXTURE_MACHINE_ARM64)
 #define	PCPU_ALLOCATED
 extern struct pcpu pcpu0;
 #else
@@ -238,7 +337,7 @@ extern struct pcpu __pcpu[MAXCPU];
 
 /*
  * zpcpu_offset_cpu(): where CPU n's slot of a UMA_ZONE_PCPU item is,
- * relative to the value stored for the item (FREEBSD-PCPU.md 5).
+ * relative to the value stored for the item (docs/FREEBSD.md section 2).
  */
 #if defined(PCPU_POINTER)
 #define	zpcpu_offset_cpu(cpu)						\

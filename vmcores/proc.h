@@ -1,9 +1,10 @@
 /*-
  * Fixture kernel: the parts of struct proc and struct thread
  * (sys/sys/proc.h), struct pcb (sys/<machine>/include/pcb.h) and struct
- * pmap (sys/<machine>/include/pmap.h) that per-CPU data points at.
- * Field names, types and relative order are FreeBSD's; fields that
- * nothing here uses are left out.
+ * pmap (sys/<machine>/include/pmap.h) that per-CPU data points at, and
+ * the list of every process, allproc.  Field names, types and relative
+ * order are FreeBSD's; fields that nothing here uses are left out.  Every
+ * struct thread has td_vnet, VIMAGE or not (NULL without VIMAGE).
  */
 
 #ifndef _FIXTURE_PROC_H_
@@ -109,12 +110,11 @@ struct thread {
 	int		td_lastcpu;	/* (t) Last cpu we were on. */
 	int		td_oncpu;	/* (t) Which cpu we are on. */
 #endif
-#ifdef VIMAGE
 	struct vnet	*td_vnet;	/* (k) Effective vnet. */
-#endif
 };
 
 struct proc {
+	LIST_ENTRY(proc) p_list;	/* (d) List of all processes. */
 	TAILQ_HEAD(, thread) p_threads;	/* (c) all threads. */
 	struct vmspace	*p_vmspace;	/* (b) Address space. */
 	int		p_flag;		/* (c) P_* flags. */
@@ -122,6 +122,9 @@ struct proc {
 	int		p_numthreads;	/* (c) Number of threads. */
 	char		p_comm[MAXCOMLEN + 1];	/* (x) Process name. */
 };
+
+LIST_HEAD(proclist, proc);
+extern struct proclist allproc;		/* sys/kern/kern_proc.c */
 
 #define	P_SYSTEM	0x00200	/* System proc: no sigs, stats or swapping. */
 #define	P_KPROC		0x00004	/* Kernel process. */

@@ -7,11 +7,13 @@
  * 64-bit FreeBSD platform).  Which FreeBSD it mimics is chosen with
  *
  *	-DFIXTURE_MACHINE_AMD64 or -DFIXTURE_MACHINE_ARM64
- *	-D__FreeBSD_version=NNNNNNN	(e.g. 1400097, 1203000, 1104000)
+ *	-D__FreeBSD_version=NNNNNNN	(the release: 1104000 for 11.4,
+ *					 1204000, 1305000, 1403000, 1500068)
  *	-DMAXCPU=N
  *
  * and every layout difference below is keyed on those, as FreeBSD's own
- * headers key them on the architecture and the version.
+ * headers key them on the architecture and the version.  Which release
+ * has which layout, and where that was read, is docs/FREEBSD.md.
  */
 
 #ifndef _FIXTURE_SYS_H_
@@ -28,6 +30,9 @@
 #endif
 #ifndef MAXCPU
 #error "define MAXCPU"
+#endif
+#if defined(FIXTURE_MACHINE_ARM64) && __FreeBSD_version < 1400000
+#error "the arm64 fixtures are 14.x and 15.0"
 #endif
 
 /* sys/sys/cdefs.h */
@@ -66,6 +71,7 @@ typedef	int64_t		register_t;
 typedef	uint64_t	vm_offset_t;
 typedef	char		*caddr_t;	/* core address */
 typedef	const char	*c_caddr_t;	/* core address, pointer to const */
+typedef	uint64_t	*counter_u64_t;	/* sys/sys/_types.h: counter(9) */
 
 /* sys/sys/param.h, sys/<machine>/include/param.h */
 #define	PAGE_SHIFT	12

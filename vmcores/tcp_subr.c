@@ -15,7 +15,7 @@ VNET_DEFINE(int, tcp_mssdflt) = TCP_MSS;	/* net.inet.tcp.mssdflt */
 #define	TCPSTAT_NCOUNTERS	(sizeof(struct tcpstat) / sizeof(uint64_t))
 #define	TCPSTAT_INDEX(f)	(offsetof(struct tcpstat, f) / sizeof(uint64_t))
 
-#ifndef TCPSTAT_FULL
+#if __FreeBSD_version < 1500000 && !defined(TCPSTAT_FULL)
 static const char *const tcpstat_fields[] = {
 	"tcps_connattempt", "tcps_accepts", "tcps_connects", "tcps_drops",
 	"tcps_conndrops", "tcps_minmssdrops", "tcps_closed",
@@ -65,9 +65,11 @@ static const char *const tcpstat_fields[] = {
 	"tcps_sc_cacheoverflow", "tcps_sc_reset", "tcps_sc_stale",
 	"tcps_sc_aborted", "tcps_sc_badack", "tcps_sc_unreach",
 	"tcps_sc_zonefail", "tcps_sc_sendcookie", "tcps_sc_recvcookie",
+	"tcps_sc_spurcookie", "tcps_sc_failcookie",
 	"tcps_hc_added", "tcps_hc_bucketoverflow",
 	"tcps_finwait2_drops",
 	"tcps_sack_recovery_episode", "tcps_sack_rexmits",
+	"tcps_sack_rexmits_tso",
 	"tcps_sack_rexmit_bytes", "tcps_sack_rcv_blocks",
 	"tcps_sack_send_blocks", "tcps_sack_lostrexmt",
 	"tcps_sack_sboverflow",
@@ -85,6 +87,7 @@ static const char *const tcpstat_fields[] = {
 	"tcps_ecn_sndect0", "tcps_ecn_sndect1",
 	"tcps_tlpresends", "tcps_tlpresend_bytes",
 	"tcps_rcvghostack", "tcps_rcvacktooold",
+#ifdef TCPSTAT_FULL
 	TCPS_EXT_NAMES_10(00), TCPS_EXT_NAMES_10(01), TCPS_EXT_NAMES_10(02),
 	TCPS_EXT_NAMES_10(03), TCPS_EXT_NAMES_10(04), TCPS_EXT_NAMES_10(05),
 	TCPS_EXT_NAMES_10(06), TCPS_EXT_NAMES_10(07), TCPS_EXT_NAMES_10(08),
@@ -92,8 +95,8 @@ static const char *const tcpstat_fields[] = {
 	TCPS_EXT_NAMES_10(12), TCPS_EXT_NAMES_10(13), TCPS_EXT_NAMES_10(14),
 	TCPS_EXT_NAMES_10(15), TCPS_EXT_NAMES_10(16),
 	"tcps_ext170", "tcps_ext171", "tcps_ext172", "tcps_ext173",
-	"tcps_ext174", "tcps_ext175", "tcps_ext176", "tcps_ext177",
-	"tcps_ext178",
+	"tcps_ext174", "tcps_ext175",
+#endif
 };
 #endif
 _Static_assert(sizeof(tcpstat_fields) / sizeof(tcpstat_fields[0]) ==

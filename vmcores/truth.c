@@ -9,9 +9,6 @@
 #include <string.h>
 
 #include "fixture.h"
-#ifdef FIXTURE_MODULES
-#include "linker.h"
-#endif
 
 /* A minimal JSON writer: nesting state is one "first item" flag a level. */
 static bool json_first[16] = { true };
@@ -135,6 +132,9 @@ truth_pcpu(FILE *f, struct pcpu *pc)
 	json_begin(f, "md", '{');
 	truth_pcpu_md(f, pc);
 	json_end(f, '}');
+#if __FreeBSD_version < 1200000
+	truth_pc_cnt(f, pc);
+#endif
 	json_end(f, '}');
 }
 
@@ -152,6 +152,7 @@ truth_write(void)
 
 	json_begin(f, NULL, '{');
 	json_str(f, "shape", plan.shape);
+	json_str(f, "release", FIXTURE_RELEASE);
 #ifdef FIXTURE_MACHINE_AMD64
 	json_str(f, "machine", "amd64");
 #else
@@ -211,6 +212,7 @@ truth_write(void)
 	json_end(f, ']');
 
 	truth_threads(f);
+	truth_allproc(f);
 
 	json_begin(f, "dpcpu_off", '{');
 	CPU_FOREACH(i)
@@ -218,6 +220,7 @@ truth_write(void)
 	json_end(f, '}');
 	truth_dpcpu(f);
 	truth_counters(f);
+	truth_vm_cnt(f);
 #ifdef TCPSTAT_FULL
 	truth_bench_array(f);
 #endif
@@ -233,8 +236,8 @@ truth_write(void)
 	truth_netconf(f, NULL);
 	json_end(f, '}');
 #endif
-#ifdef FIXTURE_MODULES
 	truth_linker_files(f);
+#ifdef FIXTURE_MODULES
 	truth_modules(f);
 #endif
 	if (plan.corrupt != NULL)

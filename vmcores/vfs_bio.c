@@ -1,6 +1,7 @@
 /*-
  * Fixture kernel: two of the file-static counters of
- * sys/kern/vfs_bio.c, allocated in bufinit().
+ * sys/kern/vfs_bio.c, allocated in bufinit() (12.x and later, docs/FREEBSD.md
+ * section 7).
  */
 
 #include "fixture.h"

@@ -16,6 +16,30 @@
 struct vnet_list_head vnet_head = LIST_HEAD_INITIALIZER(vnet_head);
 struct vnet *vnet0;
 
+/*
+ * FEATURE(vimage, "VIMAGE kernel virtualization"): the read-only sysctl
+ * kern.features.vimage, whose struct sysctl_oid is named
+ * sysctl___kern_features_vimage (sys/sys/sysctl.h).  Debuggers, FreeBSD's
+ * own sys/tools/gdb among them, take its presence as the sign of a
+ * VIMAGE kernel (docs/FREEBSD.md section 5).  The fixture keeps the
+ * members that name and describe the sysctl.
+ */
+struct sysctl_oid {
+	void		*oid_arg1;
+	intmax_t	 oid_arg2;
+	const char	*oid_name;
+	const char	*oid_descr;
+	const char	*oid_label;
+};
+
+struct sysctl_oid sysctl___kern_features_vimage = {
+	.oid_arg1	= NULL,			/* SYSCTL_NULL_INT_PTR */
+	.oid_arg2	= 1,
+	.oid_name	= "vimage",
+	.oid_descr	= "VIMAGE kernel virtualization",
+	.oid_label	= "feature",
+};
+
 #define	VNET_BYTES	(VNET_STOP - VNET_START)
 
 /*
@@ -187,6 +211,9 @@ truth_vnets(FILE *f)
 	json_u64(f, "vnet_size", VNET_SIZE);
 	json_u64(f, "vnet_modmin", VNET_MODMIN);
 	json_u64(f, "vnet0", (uintptr_t)vnet0);
+	json_u64(f, "vnet_magic_n", VNET_MAGIC_N);
+	json_u64(f, "features_vimage",
+	    (uintptr_t)&sysctl___kern_features_vimage);
 
 	json_begin(f, "vnet_vars", '{');
 	truth_vnet_var(f, "ipforwarding", "int", &VNET_NAME(ipforwarding),

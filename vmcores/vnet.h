@@ -16,8 +16,10 @@
 /*
  * struct vnet describes a virtualized network stack, and is primarily a
  * pointer to storage for virtualized global variables.  Expose to
- * userspace as required for libkvm.
+ * userspace as required for libkvm.  13.0 added vnet_shutdown and changed
+ * the magic number (docs/FREEBSD.md section 5).
  */
+#if __FreeBSD_version >= 1300000
 struct vnet {
 	LIST_ENTRY(vnet)	 vnet_le;	/* all vnets list */
 	u_int			 vnet_magic_n;
@@ -29,6 +31,18 @@ struct vnet {
 	bool			 vnet_shutdown;	/* Shutdown in progress. */
 } __aligned(CACHE_LINE_SIZE);
 #define	VNET_MAGIC_N	0x5e4a6f28
+#else
+struct vnet {
+	LIST_ENTRY(vnet)	 vnet_le;	/* all vnets list */
+	u_int			 vnet_magic_n;
+	u_int			 vnet_ifcnt;
+	u_int			 vnet_sockcnt;
+	u_int			 vnet_state;	/* SI_SUB_* */
+	void			*vnet_data_mem;
+	uintptr_t		 vnet_data_base;
+};
+#define	VNET_MAGIC_N	0x3e0d8f29
+#endif
 
 #define	VNET_SETNAME		"set_vnet"
 #define	VNET_SYMPREFIX		"vnet_entry_"
