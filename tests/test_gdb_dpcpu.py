@@ -52,7 +52,7 @@ def stats_lines(numbers, fmt=None):
 
 @pytest.fixture(scope="module")
 def dump(vmcore):
-    return vmcore("amd64")
+    return vmcore("amd64-15.0")
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def run(dump):
         ("expr_cpu", "dpcpu-print dpcpu_int mp_maxid - 1"),
         ("default_cpu", "dpcpu-print dpcpu_int -1"),
         ("default_in_list", "dpcpu-print dpcpu_int 0,-1"),
-        ("too_big", "dpcpu-print dpcpu_int 0,256"),
+        ("too_big", "dpcpu-print dpcpu_int 0,%d" % dump.truth["mp_maxcpus"]),
         ("bad_list", "dpcpu-print dpcpu_int 3-1"),
         ("bad_list2", "dpcpu-print dpcpu_int x"),
         ("all_in_list", "dpcpu-print dpcpu_int 1,all"),
@@ -231,7 +231,9 @@ def test_cpu_grammar_expressions(dump, run):
 
 
 def test_errors(dump, run):
-    assert run.error("too_big") == "CPU 256 too big (mp_maxcpus is 256)"
+    maxcpus = dump.truth["mp_maxcpus"]
+    assert run.error("too_big") == "CPU %d too big (mp_maxcpus is %d)" % (
+        maxcpus, maxcpus)
     assert run.error("bad_list") == "invalid CPU range 3-1: 3-1 is reversed"
     assert run.error("bad_list2") == \
         "invalid CPU 'x': No symbol \"x\" in current context."
@@ -448,7 +450,7 @@ def test_help(run):
 
 @pytest.fixture(scope="module")
 def sparse(vmcore):
-    return vmcore("sparse")
+    return vmcore("amd64-15.0-sparse")
 
 
 @pytest.fixture(scope="module")
@@ -500,7 +502,7 @@ def test_sparse_absent_and_off(sparse, sparse_run):
 
 @pytest.fixture(scope="module")
 def large(vmcore):
-    return vmcore("large")
+    return vmcore("amd64-15.0-large")
 
 
 @pytest.fixture(scope="module")
