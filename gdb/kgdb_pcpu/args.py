@@ -78,14 +78,26 @@ def take_word(text):
 def string_arg(value):
     """A Python str from a function argument that is a string literal, or None.
 
-    A literal lives in GDB, not in the program: it has no address.  An array
-    of chars that does have one is a program variable, not a name."""
+    A literal lives in GDB, with no address; on a live process GDB copies it
+    into the program's memory first, where no symbol is.  An array of chars
+    at a symbol is a program variable, not a name."""
     gtype = value.type.strip_typedefs()
     if gtype.code != gdb.TYPE_CODE_ARRAY:
         return None
     if gtype.target().strip_typedefs().code not in (gdb.TYPE_CODE_INT,
                                                      gdb.TYPE_CODE_CHAR):
         return None
-    if gtype.target().sizeof != 1 or value.address is not None:
+    if gtype.target().sizeof != 1:
+        return None
+    if value.address is not None and _at_symbol(int(value.address)):
         return None
     return value.string()
+
+
+def _at_symbol(addr):
+    """Whether GDB knows a symbol at or before addr that covers it."""
+    try:
+        text = gdb.execute("info symbol 0x%x" % addr, to_string=True)
+    except gdb.error:
+        return False
+    return not text.startswith("No symbol matches")

@@ -171,7 +171,9 @@ Returns:
   $CPU_NEXT, a loop over the present CPUs that works on sparse CPU ids:
 %s
 
-See "help kgdb-pcpu" for every per-CPU command and function.""" % LOOP
+See "help kgdb-pcpu" for every per-CPU command and function."""
+
+    __doc__ = __doc__ % LOOP
 
     def __init__(self):
         super().__init__("CPU_FIRST")
@@ -196,7 +198,9 @@ Returns:
   $CPU_NEXT(-1) is $CPU_FIRST()).  A loop over the present CPUs:
 %s
 
-See "help kgdb-pcpu" for every per-CPU command and function.""" % LOOP
+See "help kgdb-pcpu" for every per-CPU command and function."""
+
+    __doc__ = __doc__ % LOOP
 
     def __init__(self):
         super().__init__("CPU_NEXT")
