@@ -535,3 +535,31 @@ def test_large_json(large, large_run):
     assert doc["total"] == sum(u64.values())
     low = min(u64, key=lambda c: (u64[c], c))
     assert doc["min"] == {"cpu": low, "value": u64[low]}
+
+
+# --- A corrupt dump: dpcpu_off[1] is garbage. --------------------------------
+
+@pytest.fixture(scope="module")
+def garbage(vmcore):
+    return vmcore("amd64-15.0-corrupt-dpcpu-garbage")
+
+
+def test_unreadable_copy_leaves_a_partial_total(garbage):
+    run = run_gdb(garbage, [
+        ("s", "dpcpu-print -s dpcpu_int"),
+        ("json", "dpcpu-print -json -s dpcpu_stats.ds_calls"),
+        ("arrow", "dpcpu-print dpcpu_thread->td_tid 1"),
+    ])
+    ints = {c: values(garbage, "dpcpu_int")[str(c)] for c in (0, 2, 3)}
+    lines = run.lines("s")
+    assert lines[1].startswith(
+        "cpu 1: <error: cannot read CPU 1's copy of pcpu_entry_dpcpu_int "
+        "(4 bytes at 0x")
+    assert lines[4:] == ["total: %d (partial: CPU 1 unreadable)"
+                         % sum(ints.values())] + stats_lines(ints)[1:]
+    doc = json.loads(run.out("json"))
+    assert doc["partial"] == [1]
+    assert doc["cpus"][1]["cpu"] == 1 and "cannot read CPU 1's copy" in \
+        doc["cpus"][1]["error"]
+    assert run.out("arrow").startswith(
+        "cpu 1: <error: cannot read CPU 1's copy of pcpu_entry_dpcpu_thread")

@@ -69,14 +69,16 @@ def _json_value(copy, fmt_letter, raw):
 
 
 def _stats(copies):
-    """(total, min copy, max copy) of the copies that have a number; the
-    first CPU of equal values wins."""
+    """(total, min copy, max copy, unreadable CPUs) of the copies that have
+    a number; the first CPU of equal values wins.  Absent CPUs are not
+    counted; present CPUs whose copy could not be read are listed."""
     numbered = [c for c in copies if c.number is not None]
+    unreadable = [c.cpu for c in copies if c.error and not c.absent]
     if not numbered:
-        return 0, None, None
+        return 0, None, None, unreadable
     low = min(numbered, key=lambda c: c.number)
     high = max(numbered, key=lambda c: c.number)
-    return sum(c.number for c in numbered), low, high
+    return sum(c.number for c in numbered), low, high, unreadable
 
 
 def _check_integer(var, path):
@@ -112,10 +114,11 @@ FMT is a print format letter (x, d, u, o, t, a, c, f, s, z) and/or r (raw).
 copy of each CPU of CPUS (without CPUS: of the default CPU), to use in any
 expression or to learn the arithmetic.
 -s adds, after the values of an integer, "total: N", "min: V (cpu C)" and
-"max: V (cpu C)" over the CPUs printed.
+"max: V (cpu C)" over the CPUs printed; a total without some CPU whose copy
+cannot be read says so: "total: N (partial: CPU 1 unreadable)".
 -json prints one JSON document instead: the variable, its type and each
 CPU's value (integers as numbers, others as print shows them), with -s's
-total, min and max.
+total, min and max, and "partial": the CPUs whose copy cannot be read.
 
 Examples:
   dpcpu-print dpcpu_int
@@ -167,11 +170,14 @@ Examples:
 
     @staticmethod
     def _stats_lines(copies, fmt_letter, raw):
-        total, low, high = _stats(copies)
+        total, low, high, unreadable = _stats(copies)
         number_fmt = (fmt_letter if fmt_letter and fmt_letter in fmt.INTEGER_FORMATS
                       else None)
         out = ["total: %s" % fmt.integer(total, number_fmt, size=16,
                                         signed=total < 0)]
+        if unreadable:
+            out[0] += " (partial: CPU %s unreadable)" % cpus.format_list(
+                unreadable)
         if low is not None:
             out.append("min: %s (cpu %d)" % (_text(low, fmt_letter, raw),
                                              low.cpu))
@@ -192,8 +198,10 @@ Examples:
                                     "value": _json_value(copy, fmt_letter,
                                                          raw)})
         if stats:
-            total, low, high = _stats(copies)
+            total, low, high, unreadable = _stats(copies)
             doc["total"] = total
+            if unreadable:
+                doc["partial"] = unreadable
             if low is not None:
                 doc["min"] = {"cpu": low.cpu, "value": low.number}
                 doc["max"] = {"cpu": high.cpu, "value": high.number}
