@@ -270,8 +270,8 @@ class Snapshot:
 
     def thread(self, addr):
         """(thread, pid) of the struct thread at addr: thread is its
-        {member: value}; pid is an int, or the text of why there is none.
-        Raises KvmError when the thread cannot be read."""
+        {member: value}; pid is its process's p_pid, None when td_proc is
+        NULL or unreadable.  KvmError when the thread cannot be read."""
         td = self.threads.get(addr)
         if td is None:
             raise KvmError("cannot read struct thread at %s" % fmt_p(addr))
@@ -410,7 +410,7 @@ def _cell(value, width):
 
 
 def row_text(row, cpu_width):
-    """One line of the table (header: TABLE_HEADER)."""
+    """One line of the table, under table_text()'s CPU TID PID ... line."""
     cpu = "%*d" % (cpu_width, row["cpu"])
     if row.get("curthread") is None and "error" in row:
         return "%s  %s" % (cpu, row["error"])
@@ -495,6 +495,8 @@ def split_apply(arg):
 
 
 def apply(arg):
+    """pcpu apply: COMMAND once per CPU of CPUS, that CPU the default CPU;
+    an error is reported and the loop goes on; Ctrl-C stops it."""
     flags, text, command = split_apply(arg)
     quiet, silent = "-q" in flags, "-s" in flags
     kd = target.kvm()
