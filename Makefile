@@ -25,7 +25,7 @@ PYTEST_ARGS ?= -q
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps lib ext vmcore demo test test-asan fuzz install clean bench
+.PHONY: all deps lib ext vmcore demo test test-asan fuzz install uninstall clean bench
 
 all: lib ext
 
@@ -112,14 +112,43 @@ fuzz: deps
 	$(PYTHON) tests/fuzz/make_seed.py build/fuzz-corpus
 	./build/fuzz_kvm -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 build/fuzz-corpus
 
+# make install: the package and the GDB loader kgdb-pcpu.py in $(LIBDIR),
+# the kgdb-pcpu command in $(BINDIR) (it runs the command line with the Python
+# that GDB embeds, $(PYTHON)), the C library and headers of kgdb_pcpu(3), the
+# man pages in $(MANDIR).  DESTDIR stages the files elsewhere.  Each file
+# installed is printed and listed in $(LIBDIR)/installed-files: make uninstall
+# removes those files, and nothing else.
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib/kgdb-pcpu
+MANDIR = $(PREFIX)/share/man
+INCLUDEDIR = $(PREFIX)/include/kgdb-pcpu
+INSTALL_MANIFEST = $(LIBDIR)/installed-files
+INSTALL_PACKAGE = $(sort $(wildcard gdb/kgdb_pcpu/*.py)) gdb/kgdb_pcpu/_kvm.pyi
+
 install: deps
 	@$(MAKE) --no-print-directory all
-	$(PYTHON) -m pip --version >/dev/null 2>&1 && \
-		$(PYTHON) -m pip install --break-system-packages --no-build-isolation . || \
-		$(PYTHON) setup.py install
-	@echo
-	@echo "Installed into $(PYTHON).  Add this line to ~/.gdbinit (or kgdb's auto-load):"
-	@echo "    python import kgdb_pcpu.commands"
+	@mkdir -p build
+	@sed -e 's|@PYTHON@|$(PYTHON)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' bin/kgdb-pcpu.in > build/kgdb-pcpu
+	@set -e; put() { install -d "$(DESTDIR)$${2%/*}"; install -m "$$3" "$$1" "$(DESTDIR)$$2"; echo "$$2"; }; \
+	install -d "$(DESTDIR)$(LIBDIR)"; \
+	{ for f in $(INSTALL_PACKAGE) $(EXT_SO); do put "$$f" "$(LIBDIR)/kgdb_pcpu/$${f##*/}" 644; done; \
+	  put gdb/kgdb-pcpu.py $(LIBDIR)/kgdb-pcpu.py 644; \
+	  put build/kgdb-pcpu $(BINDIR)/kgdb-pcpu 755; \
+	  put build/libkgdbpcpu.a $(PREFIX)/lib/libkgdbpcpu.a 644; \
+	  for h in native/kvm_pcpu.h native/kp_error.h native/kp_elf.h; do put "$$h" "$(INCLUDEDIR)/$${h##*/}" 644; done; \
+	  for m in man/*.[1-9]; do put "$$m" "$(MANDIR)/man$${m##*.}/$${m##*/}" 644; done; \
+	  echo $(INSTALL_MANIFEST); } > "$(DESTDIR)$(INSTALL_MANIFEST)"; \
+	echo "installed kgdb-pcpu$(if $(DESTDIR), under $(DESTDIR)):"; sed 's/^/  /' "$(DESTDIR)$(INSTALL_MANIFEST)"; \
+	echo "command line: $(BINDIR)/kgdb-pcpu (runs $(PYTHON)); kgdb-pcpu(1)"; \
+	echo "in GDB/kgdb:  source $(LIBDIR)/kgdb-pcpu.py"
+
+uninstall:
+	@set -e; list="$(DESTDIR)$(INSTALL_MANIFEST)"; \
+	if [ ! -f "$$list" ]; then echo "kgdb-pcpu is not installed in $(DESTDIR)$(PREFIX) (no $$list)"; exit 1; fi; \
+	for f in $$(cat "$$list"); do rm -f "$(DESTDIR)$$f"; echo "removed $(DESTDIR)$$f"; done; \
+	rm -rf "$(DESTDIR)$(LIBDIR)/kgdb_pcpu/__pycache__"; \
+	rmdir "$(DESTDIR)$(LIBDIR)/kgdb_pcpu" "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)"
 
 clean:
 	rm -rf build gdb/kgdb_pcpu/_kvm*.so gdb/kgdb_pcpu/__pycache__ tests/__pycache__ *.egg-info gdb/*.egg-info

@@ -2,10 +2,15 @@
 
 Load it with "source /path/to/kgdb-pcpu.py" (or gdb -x /path/to/kgdb-pcpu.py).
 It adds the commands pcpu, dpcpu-print, dpcpu-setcpu, dpcpu-off,
-counter-fetch, vnet-list and vnet-print, the functions $pcpu, $dpcpu,
-$dpcpu_ptr, $counter, $PCPU, $V, $maxcpu and $ncpus, and the settings
-"set kgdb-pcpu ...".  Loading it twice,
-or before a kernel is loaded, is harmless.
+counter-fetch, vnet-list and vnet-print, the functions $pcpu, $PCPU, $dpcpu,
+$dpcpu_ptr, $counter, $V, $maxcpu, $ncpus, $CPU_FIRST, $CPU_NEXT and
+$CPU_ABSENT, and the settings "set kgdb-pcpu ..." ("help kgdb-pcpu" lists
+them all).  Loading it twice, or before a kernel is loaded, is harmless.
+
+The package beside this file is the one used: this directory goes first on
+sys.path, and a kgdb_pcpu already imported from elsewhere (an installed copy
+loaded before a checkout's, or the other way round) is dropped first, so its
+commands are registered again from here.
 """
 
 import os
@@ -18,8 +23,16 @@ def _kgdb_pcpu_load():
     path = globals().get("__file__")
     if path:
         here = os.path.dirname(os.path.abspath(path))
-        if here not in sys.path:
-            sys.path.insert(0, here)
+        while here in sys.path:
+            sys.path.remove(here)
+        sys.path.insert(0, here)
+        loaded = sys.modules.get("kgdb_pcpu")
+        origin = getattr(loaded, "__file__", None) if loaded else None
+        if loaded is not None and (origin is None or os.path.dirname(
+                os.path.dirname(os.path.abspath(origin))) != here):
+            for name in [n for n in sys.modules
+                         if n == "kgdb_pcpu" or n.startswith("kgdb_pcpu.")]:
+                del sys.modules[name]
     try:
         import kgdb_pcpu.commands  # noqa: F401  (registers everything)
     except ImportError as err:
