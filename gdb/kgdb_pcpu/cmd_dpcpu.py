@@ -18,7 +18,9 @@ def _parse(arg):
     fmt_letter, raw, rest = parse_format(arg)
     options = set()
     while True:
-        word, _, after = rest.partition(" ")
+        parts = rest.split(None, 1)
+        word = parts[0] if parts else ""
+        after = parts[1] if len(parts) > 1 else ""
         if word == "--":
             rest = after.lstrip()
             break
@@ -27,7 +29,7 @@ def _parse(arg):
         if word not in OPTIONS:
             raise gdb.GdbError("unknown option %s" % word)
         options.add(word)
-        rest = after.lstrip()
+        rest = after
     if fmt_letter is None and not raw:
         fmt_letter, raw, rest = parse_format(rest)
     name, cpus_text = _name_word(rest.strip())
@@ -173,7 +175,8 @@ Examples:
         total, low, high, unreadable = _stats(copies)
         number_fmt = (fmt_letter if fmt_letter and fmt_letter in fmt.INTEGER_FORMATS
                       else None)
-        out = ["total: %s" % fmt.integer(total, number_fmt, size=16,
+        size = 8 if -(1 << 63) <= total < 1 << 64 else 16
+        out = ["total: %s" % fmt.integer(total, number_fmt, size=size,
                                         signed=total < 0)]
         if unreadable:
             out[0] += " (partial: CPU %s unreadable)" % cpus.format_list(
