@@ -51,6 +51,12 @@ kp_open(const struct kp_target *target, kvm_t **ret)
 	return (NULL);
 }
 
+const struct kp_layout *
+kp_layout(kvm_t *kd)
+{
+	return (&kd->target.layout);
+}
+
 static void
 kp_clear_one(kvm_t *kd)
 {

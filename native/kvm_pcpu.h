@@ -79,6 +79,8 @@ struct kp_reloc {
 struct kp_error *kp_open(const struct kp_target *target, kvm_t **ret);
 /* Close a handle; NULL is accepted. */
 void kp_close(kvm_t *kd);
+/* The target's layout, as kp_open() copied it. */
+const struct kp_layout *kp_layout(kvm_t *kd);
 /* The address of a symbol, through the target. */
 struct kp_error *kp_lookup_symbol(kvm_t *kd, const char *name, uint64_t *ret);
 /* Read size bytes of target memory at addr. */

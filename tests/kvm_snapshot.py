@@ -36,7 +36,9 @@ def snapshot(kd, truth):
         "counter_arrays": {},
     }
     dpcpu_int = truth["dpcpu"]["dpcpu_int"]["template_addr"]
-    counter = next(iter(truth["counters"].values()))["value"]
+    # A counter of vm_cnt, or of tcpstat where vm_cnt has none (11.x).
+    counter = next(iter([c["value"] for c in truth["counters"].values()] +
+                        truth["counter_arrays"]["tcpstat"]["values"]))
     for cpu in list(range(maxid + 1)) + [maxcpus - 1, maxcpus, -1]:
         out["cpu"][str(cpu)] = {
             "pcpu_addr": _try(kd.pcpu_addr, cpu),
