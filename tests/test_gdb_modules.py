@@ -302,3 +302,29 @@ def test_loaded_module_whose_set_is_unplaced(dump, run):
         "pcpu_entry_mod_obj_int: its module %s is loaded, but where the kernel "
         "copied its set_pcpu is unknown: mod_obj.ko: its set_pcpu is nowhere"
         % path)
+
+
+# --- set_vnet too: the 12.4 VIMAGE kernel's object module has no origaddr. ---
+
+def test_vnet_sets_placed_without_origaddr(vmcore):
+    dump = vmcore("amd64-12.4-vimage")
+    run = run_gdb(dump, [
+        ("modules", "python import kgdb_pcpu.target as _t, kgdb_pcpu.modules as _m; "
+                    "[print(f.filename, sorted(f.sets.items())) "
+                    "for f in _m.of(_t.current()).files]; "
+                    "print('problems', _m.of(_t.current()).problems)"),
+        ("origaddr", "ptype Elf_progent"),
+        ("obj_int", "dpcpu-print mod_obj_int"),
+    ])
+    assert "origaddr" not in run.out("origaddr")
+    lines = run.lines("modules")
+    assert lines[-1] == "problems []"
+    by_name = {l.split()[0]: l for l in lines[:-1]}
+    for mod in dump.truth["modules"].values():
+        line = by_name[mod["filename"]]
+        assert "('set_pcpu', (%d, %d, %d))" % (
+            mod["image_start"], mod["image_stop"], mod["base"]) in line
+        assert "('set_vnet', (%d, %d, %d))" % (
+            mod["vnet_image_start"], mod["vnet_image_stop"], mod["vnet_base"]) in line
+    var = dump.truth["modules"]["mod_obj"]["vars"]["mod_obj_int"]
+    assert run.out("obj_int") == expected(var, dump.present())
