@@ -24,12 +24,12 @@ def show(text, one=False):
 
 @pytest.fixture(scope="module")
 def amd64(vmcore):
-    return vmcore("amd64")
+    return vmcore("amd64-15.0")
 
 
 @pytest.fixture(scope="module")
 def sparse(vmcore):
-    return vmcore("sparse")
+    return vmcore("amd64-15.0-sparse")
 
 
 def _steps(dump):
@@ -74,7 +74,8 @@ def _steps(dump):
         ("setcpu_expr", ["dpcpu-setcpu mp_maxid - 1", "dpcpu-setcpu",
                          "dpcpu-setcpu auto"]),
         ("setcpu_list", "dpcpu-setcpu 0-1"),
-        ("setcpu_too_big", "dpcpu-setcpu %d" % (maxid + 1000)),
+        ("setcpu_too_big", "dpcpu-setcpu %d" % (dump.truth["mp_maxcpus"] + 9)),
+        ("setcpu_absent", "dpcpu-setcpu %d" % (maxid + 1)),
         ("complete_setcpu", "complete dpcpu-setcpu "),
         ("complete_setcpu_1", "complete dpcpu-setcpu 1"),
         ("usable", "output 6 * 7"),
@@ -165,7 +166,8 @@ def test_one_cpu_faces_on_amd64(amd64, run_amd64):
     assert run.error("setcpu_list") == ("invalid CPU '0-1': one CPU is needed "
                                         "here, not a list")
     assert run.error("setcpu_too_big") == ("CPU %d too big (mp_maxcpus is %d)"
-                                           % (maxid + 1000, maxcpus))
+                                           % (maxcpus + 9, maxcpus))
+    assert run.error("setcpu_absent") == "CPU %d not found" % (maxid + 1)
     assert run.lines("complete_setcpu") == sorted(
         ["dpcpu-setcpu auto"] + ["dpcpu-setcpu %d" % c for c in amd64.present()])
     assert run.lines("complete_setcpu_1") == ["dpcpu-setcpu 1"]

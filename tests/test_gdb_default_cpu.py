@@ -16,7 +16,7 @@ from conftest import ROOT, GdbRun, gdb_command_line, run_gdb
 
 @pytest.fixture(scope="module")
 def dump(vmcore):
-    return vmcore("amd64")
+    return vmcore("amd64-15.0")
 
 
 def sh_thread(dump):
@@ -108,7 +108,7 @@ def test_setcpu_help(run):
 
 
 def test_sparse_and_large(vmcore):
-    for shape in ("sparse", "large"):
+    for shape in ("amd64-15.0-sparse", "amd64-15.0-large"):
         dump = vmcore(shape)
         sel = dump.truth["selected_cpu"]
         run = run_gdb(dump, [("pcpu", "output $pcpu().pc_cpuid"),
@@ -157,6 +157,14 @@ def test_off_cpu_thread_is_an_error_naming_it(dump, tmp_path):
         ("moved", [oncpu % other, "output $pcpu().pc_cpuid"]),
         ("invalid", [oncpu % 999, "output $pcpu()"]),
         ("back", [oncpu % sel, "output $pcpu().pc_cpuid"]),
+        # Not any CPU's curthread: found on allproc, as FreeBSD's tdfind().
+        ("save", ["set $sh = $pcpu(%d).pc_curthread" % sel,
+                  "set var $pcpu(%d).pc_curthread = $pcpu(%d).pc_idlethread"
+                  % (sel, sel), "output $pcpu().pc_cpuid"]),
+        ("allproc_off", ["set var $sh->td_oncpu = -1",
+                         "output $pcpu().pc_cpuid"]),
+        ("allproc_moved", ["set var $sh->td_oncpu = %d" % other,
+                           "output $pcpu().pc_cpuid"]),
         ("end", "echo"),        # what kill prints goes here
     ]
     run = run_live(dump, steps, tmp_path)
@@ -178,3 +186,6 @@ def test_off_cpu_thread_is_an_error_naming_it(dump, tmp_path):
                                     "CPU 999 (%s; mp_maxid is %d)"
                                     % (name, dump.truth["mp_maxid"]))
     assert run.out("back") == "%d" % sel
+    assert run.out("save") == "%d" % sel
+    assert run.error("allproc_off") == off
+    assert run.out("allproc_moved") == "%d" % other

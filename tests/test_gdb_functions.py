@@ -46,12 +46,12 @@ def scripts(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dump(vmcore):
-    return vmcore("amd64")
+    return vmcore("amd64-15.0")
 
 
 @pytest.fixture(scope="module")
 def sparse(vmcore):
-    return vmcore("sparse")
+    return vmcore("amd64-15.0-sparse")
 
 
 def dpcpu(dump, name, cpu):
@@ -97,13 +97,13 @@ def run(dump, scripts):
         ("next_of", "output {%s}" % ", ".join(
             "$CPU_NEXT(%d)" % c for c in (-5, -1, 0, 1, 2, 3, 4, 100))),
         ("absent_of", "output {%s}" % ", ".join(
-            "$CPU_ABSENT(%d)" % c for c in (-1, 0, 1, 3, 4, 255, 256, 1000))),
+            "$CPU_ABSENT(%d)" % c for c in (-1, 0, 1, 3, 4, 255, 1024, 5000))),
         ("loop_next", "source %s" % (scripts / "next.gdb")),
         ("loop_foreach", "source %s" % (scripts / "foreach.gdb")),
         ("history", ["print $pcpu(2)", "output $.pc_cpuid"]),
         ("ptype", ["ptype $pcpu(0)", "set $p = $pcpu(0)", "ptype $p"]),
         ("pcpu_absent", "output $pcpu(7)"),
-        ("pcpu_too_big", "output $pcpu(256)"),
+        ("pcpu_too_big", "output $pcpu(%d)" % dump.truth["mp_maxcpus"]),
         ("pcpu_arity", "output $pcpu(1, 2)"),
         ("pcpu_bad_cpu", 'output $pcpu("x")'),
         ("PCPU_nosuch", 'output $PCPU("nosuch")'),
@@ -173,7 +173,7 @@ def test_maxcpu_ncpus(dump, run):
 
 
 def test_cpu_iterators(dump, run):
-    # amd64: CPUs 0-3 present, mp_maxid 3, mp_maxcpus 256.
+    # amd64-15.0: CPUs 0-3 present, mp_maxid 3.
     assert dump.present() == [0, 1, 2, 3]
     assert run.out("first") == "0"
     assert run.lines("first_type")[-1] == "type = int"
@@ -194,7 +194,9 @@ def test_ptype_shows_int_and_the_way_around(run):
 
 def test_function_errors(dump, run):
     assert run.error("pcpu_absent") == "CPU 7 not found"
-    assert run.error("pcpu_too_big") == "CPU 256 too big (mp_maxcpus is 256)"
+    maxcpus = dump.truth["mp_maxcpus"]
+    assert run.error("pcpu_too_big") == "CPU %d too big (mp_maxcpus is %d)" % (
+        maxcpus, maxcpus)
     assert run.error("pcpu_arity") == "Usage: $pcpu([CPU])"
     assert run.error("pcpu_bad_cpu") == ("invalid argument of $pcpu: not an "
                                          "integer (type char [2])")

@@ -221,9 +221,3 @@ def _settings():
 
 def bar_width():
     return int(BAR_WIDTH.value or 0)
-
-
-def follow_thread():
-    """Temporary: cmd_pcpu's Summary.find_default_cpu, which the PCPU helper
-    deletes, still asks; the default CPU always follows the thread now."""
-    return True

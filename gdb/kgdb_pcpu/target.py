@@ -148,12 +148,10 @@ class Target:
             addr = symtab.symbol_address("osreldate")
             if sym is None or addr is None:
                 return None
-            try:
-                data = self.kd.read(addr, sym.type.sizeof)
-            except KvmError:
+            row = self.kd.read_fields([addr], [(0, sym.type.sizeof, "i")])[0]
+            if row is None:
                 return None
-            self.osreldate_value = int.from_bytes(
-                data, "big" if self.big_endian else "little", signed=True)
+            self.osreldate_value = row[0]
         return self.osreldate_value
 
     def pcpu_value(self, cpu):
