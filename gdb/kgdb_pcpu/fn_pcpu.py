@@ -72,9 +72,9 @@ Arguments:
   pcpu; a name that is not a member (without its pc_) names the DPCPU
   variable pcpu_entry_FIELD.  A member path may follow the name:
   "dpcpu_stats.ds_calls", "curthread->td_name", "arr[2]".
-  CPU: a CPU id; -1 or none: the default CPU, the CPU running the selected
-  thread (an error when that thread is off-CPU), or the one set with
-  dpcpu-setcpu.
+  CPU: a CPU id; -1 or none: the default CPU.  That is the CPU running the
+  selected thread (its td_oncpu; an error when the thread is off-CPU), as
+  FreeBSD's $PCPU has it, unless dpcpu-setcpu N or pcpu apply chose one.
 
 Returns:
   The field on CPU, an lvalue:
