@@ -7,12 +7,6 @@ import re
 import pytest
 
 from conftest import run_gdb
-from test_gdb_pcpu import SHAPES
-
-
-def pick(new, old):
-    return new if new in SHAPES else old
-
 
 def present_list(cpus):
     """0-2,4-6 for the sorted CPU ids cpus (written here, not cpus.py's)."""
@@ -53,14 +47,11 @@ def parse_rows(lines):
     return rows
 
 
-@pytest.fixture(scope="module", params=["amd64", "sparse", "arm64",
-                                        "freebsd11"])
+@pytest.fixture(scope="module", params=["amd64-15.0", "amd64-15.0-sparse",
+                                        "arm64-15.0", "amd64-12.4",
+                                        "amd64-11.4"])
 def dump(request, vmcore):
-    names = {"amd64": pick("amd64-15.0", "amd64"),
-             "sparse": pick("amd64-15.0-sparse", "sparse"),
-             "arm64": pick("arm64-15.0", "arm64"),
-             "freebsd11": pick("amd64-11.4", "freebsd11")}
-    return vmcore(names[request.param])
+    return vmcore(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +115,7 @@ def test_json(dump, run):
 
 
 def test_sparse_present_list(vmcore):
-    dump = vmcore(pick("amd64-15.0-sparse", "sparse"))
+    dump = vmcore("amd64-15.0-sparse")
     run = run_gdb(dump, [("table", "pcpu -l")])
     first = run.lines("table")[0]
     assert first.startswith("CPUs %s " % present_list(dump.truth["cpus"]))
@@ -132,7 +123,7 @@ def test_sparse_present_list(vmcore):
 
 
 def test_1024_cpus_fast_and_whole(vmcore):
-    dump = vmcore(pick("amd64-15.0-large", "large"))
+    dump = vmcore("amd64-15.0-large")
     truth = dump.truth
     assert len(truth["cpus"]) == 1024
     run = run_gdb(dump, [
