@@ -80,8 +80,10 @@ kp_cpus_load_counts(kvm_t *kd)
 	struct kp_error *err;
 	uint64_t v;
 
-	err = kp_read_int_symbol(kd, "mp_maxcpus", &v);
-	if (err != NULL)
+	/* The user's mp_maxcpus, for a dump whose own is garbage. */
+	if (kd->target.layout.maxcpus > 0)
+		v = (uint64_t)kd->target.layout.maxcpus;
+	else if ((err = kp_read_int_symbol(kd, "mp_maxcpus", &v)) != NULL)
 		return (err);
 	kd->maxcpus = (int)(int32_t)v;
 	if (kd->maxcpus <= 0 || kd->maxcpus > KP_MAXCPU_LIMIT)

@@ -120,10 +120,7 @@ kp_dpcpu_addr(kvm_t *kd, uint64_t addr, int cpu, uint64_t *ret)
 	struct kp_error *err;
 	uint64_t off = 0, tmpl = 0;
 
-	err = kp_dpcpu_load(kd);
-	if (err != NULL)
-		return (err);
-	err = kp_set_template(&kd->dpcpu_set, "DPCPU", addr, &tmpl);
+	err = kp_dpcpu_template(kd, addr, &tmpl);
 	if (err != NULL)
 		return (err);
 	err = kp_dpcpu_off(kd, cpu, &off);
@@ -131,4 +128,66 @@ kp_dpcpu_addr(kvm_t *kd, uint64_t addr, int cpu, uint64_t *ret)
 		return (err);
 	*ret = tmpl + off;
 	return (NULL);
+}
+
+struct kp_error *
+kp_dpcpu_template(kvm_t *kd, uint64_t addr, uint64_t *ret)
+{
+	struct kp_error *err;
+
+	err = kp_dpcpu_load(kd);
+	if (err != NULL)
+		return (err);
+	return (kp_set_template(&kd->dpcpu_set, "DPCPU", addr, ret));
+}
+
+/* The address of each of cpus[0..n)'s copy; free *ret. */
+static struct kp_error *
+kp_dpcpu_addrs(kvm_t *kd, uint64_t addr, const int *cpus, size_t n,
+    uint64_t **ret)
+{
+	struct kp_error *err;
+	uint64_t *addrs;
+	size_t i;
+
+	addrs = calloc(n + 1, sizeof(*addrs));
+	if (addrs == NULL)
+		return (&kp_enomem);
+	for (i = 0; i < n; i++) {
+		if ((err = kp_dpcpu_addr(kd, addr, cpus[i], &addrs[i])) !=
+		    NULL) {
+			free(addrs);
+			return (err);
+		}
+	}
+	*ret = addrs;
+	return (NULL);
+}
+
+struct kp_error *
+kp_dpcpu_read(kvm_t *kd, uint64_t addr, size_t size, const int *cpus,
+    size_t n, unsigned char *out, bool *ok)
+{
+	struct kp_error *err;
+	uint64_t *addrs;
+
+	if ((err = kp_dpcpu_addrs(kd, addr, cpus, n, &addrs)) != NULL)
+		return (err);
+	err = kp_read_records(kd, addrs, n, size, out, ok);
+	free(addrs);
+	return (err);
+}
+
+struct kp_error *
+kp_dpcpu_fields(kvm_t *kd, uint64_t addr, const int *cpus, size_t n,
+    const struct kp_field *fields, size_t nfields, struct kp_rows **ret)
+{
+	struct kp_error *err;
+	uint64_t *addrs;
+
+	if ((err = kp_dpcpu_addrs(kd, addr, cpus, n, &addrs)) != NULL)
+		return (err);
+	err = kp_read_fields(kd, addrs, n, fields, nfields, ret);
+	free(addrs);
+	return (err);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kp_dwarf.h"
+#include "kp_symtab.h"
 
 /* A range of target memory backed by a file. */
 struct kp_elf_seg {
@@ -22,20 +23,12 @@ struct kp_elf_seg {
 	int fd;
 };
 
-struct kp_elf_sym {
-	const char *name;	/* in the kernel's string table */
-	uint64_t value;
-	uint64_t size;
-	bool global;
-};
-
 struct kp_elf {
 	int kernel_fd;
 	int core_fd;
 	Elf *kernel;
 	Elf *core;
-	struct kp_elf_sym *syms;	/* sorted by name, globals first */
-	size_t nsyms;
+	struct kp_symtab symtab;
 	struct kp_elf_seg *segs;	/* core segments first, then kernel's */
 	size_t nsegs;
 	struct kp_layout layout;
@@ -62,60 +55,6 @@ kp_elf_open_file(const char *path, const char *role, Elf_Kind kind,
 	}
 	*fdp = fd;
 	*elfp = e;
-	return (NULL);
-}
-
-static int
-kp_elf_sym_cmp(const void *a, const void *b)
-{
-	const struct kp_elf_sym *x = a, *y = b;
-	int c;
-
-	c = strcmp(x->name, y->name);
-	if (c != 0)
-		return (c);
-	return ((int)y->global - (int)x->global);
-}
-
-/* Read the kernel's .symtab: every defined symbol with a name. */
-static struct kp_error *
-kp_elf_load_symbols(struct kp_elf *elf, const char *path)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr shdr;
-	GElf_Sym sym;
-	Elf_Data *data;
-	const char *name;
-	size_t i, n;
-
-	while ((scn = elf_nextscn(elf->kernel, scn)) != NULL) {
-		if (gelf_getshdr(scn, &shdr) != NULL &&
-		    shdr.sh_type == SHT_SYMTAB)
-			break;
-	}
-	if (scn == NULL || shdr.sh_entsize == 0 ||
-	    (data = elf_getdata(scn, NULL)) == NULL)
-		return (kp_error_format(KP_ERR_LOOKUP,
-		    "kernel file %s has no symbol table", path));
-	n = shdr.sh_size / shdr.sh_entsize;
-	elf->syms = calloc(n ? n : 1, sizeof(*elf->syms));
-	if (elf->syms == NULL)
-		return (&kp_enomem);
-	for (i = 0; i < n; i++) {
-		if (gelf_getsym(data, (int)i, &sym) == NULL ||
-		    sym.st_shndx == SHN_UNDEF)
-			continue;
-		name = elf_strptr(elf->kernel, shdr.sh_link, sym.st_name);
-		if (name == NULL || name[0] == '\0')
-			continue;
-		elf->syms[elf->nsyms].name = name;
-		elf->syms[elf->nsyms].value = sym.st_value;
-		elf->syms[elf->nsyms].size = sym.st_size;
-		elf->syms[elf->nsyms].global =
-		    GELF_ST_BIND(sym.st_info) != STB_LOCAL;
-		elf->nsyms++;
-	}
-	qsort(elf->syms, elf->nsyms, sizeof(*elf->syms), kp_elf_sym_cmp);
 	return (NULL);
 }
 
@@ -215,7 +154,7 @@ kp_elf_load(struct kp_elf *elf, const char *kernel_path,
 		    "core file %s and kernel file %s are of different classes",
 		    core_path, kernel_path);
 	if (err == NULL)
-		err = kp_elf_load_symbols(elf, kernel_path);
+		err = kp_symtab_load(elf->kernel, kernel_path, &elf->symtab);
 	/* The core's memory first; the kernel file's for what it lacks (text). */
 	if (err == NULL)
 		err = kp_elf_load_segments(elf, elf->core, elf->core_fd, "core",
@@ -253,7 +192,7 @@ kp_elf_close(struct kp_elf *elf)
 {
 	if (elf == NULL)
 		return;
-	free(elf->syms);
+	kp_symtab_free(&elf->symtab);
 	free(elf->segs);
 	if (elf->core != NULL)
 		elf_end(elf->core);
@@ -266,30 +205,13 @@ kp_elf_close(struct kp_elf *elf)
 	free(elf);
 }
 
-/* The first entry of name: its global definition if it has one. */
-static const struct kp_elf_sym *
-kp_elf_find_symbol(struct kp_elf *elf, const char *name)
-{
-	size_t lo = 0, hi = elf->nsyms, mid;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (strcmp(elf->syms[mid].name, name) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == elf->nsyms || strcmp(elf->syms[lo].name, name) != 0)
-		return (NULL);
-	return (&elf->syms[lo]);
-}
-
 static int
 kp_elf_lookup(void *arg, const char *name, uint64_t *addrp)
 {
-	const struct kp_elf_sym *sym;
+	const struct kp_symtab_sym *sym;
+	struct kp_elf *elf = arg;
 
-	sym = kp_elf_find_symbol(arg, name);
+	sym = kp_symtab_find(&elf->symtab, name);
 	if (sym == NULL)
 		return (KP_TARGET_MISSING);
 	*addrp = sym->value;
@@ -300,9 +222,9 @@ struct kp_error *
 kp_elf_symbol(struct kp_elf *elf, const char *name, uint64_t *addr,
     uint64_t *size)
 {
-	const struct kp_elf_sym *sym;
+	const struct kp_symtab_sym *sym;
 
-	sym = kp_elf_find_symbol(elf, name);
+	sym = kp_symtab_find(&elf->symtab, name);
 	if (sym == NULL)
 		return (kp_error_format(KP_ERR_LOOKUP, "no symbol %s in the "
 		    "kernel", name));
@@ -378,4 +300,28 @@ void
 kp_elf_members_free(struct kp_member *members, size_t count)
 {
 	kp_dwarf_members_free(members, count);
+}
+
+struct kp_error *
+kp_elf_symbol_names(const char *path, const char *prefix, char ***names,
+    size_t *count)
+{
+	struct kp_symtab symtab = { NULL, 0 };
+	struct kp_error *err;
+	Elf *e = NULL;
+	int fd = -1;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return (kp_error_format(KP_ERR_INVALID, "libelf is too old"));
+	err = kp_elf_open_file(path, "kernel", ELF_K_ELF, &fd, &e);
+	if (err == NULL)
+		err = kp_symtab_load(e, path, &symtab);
+	if (err == NULL)
+		err = kp_symtab_names(&symtab, prefix, names, count);
+	kp_symtab_free(&symtab);
+	if (e != NULL)
+		elf_end(e);
+	if (fd >= 0)
+		close(fd);
+	return (err);
 }

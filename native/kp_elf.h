@@ -57,4 +57,12 @@ struct kp_error *kp_elf_variable(struct kp_elf *elf, const char *name,
     struct kp_member *ret);
 void kp_elf_members_free(struct kp_member *members, size_t count);
 
+/*
+ * The names in the .symtab of the ELF file path that start with prefix,
+ * sorted, each once (for completion).  Free with kp_elf_names_free().
+ */
+struct kp_error *kp_elf_symbol_names(const char *path, const char *prefix,
+    char ***names, size_t *count);
+void kp_elf_names_free(char **names, size_t count);
+
 #endif /* !KP_ELF_H */

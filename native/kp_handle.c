@@ -31,6 +31,10 @@ kp_open(const struct kp_target *target, kvm_t **ret)
 		return (kp_error_format(KP_ERR_INVALID,
 		    "page size %ju is not a power of 2",
 		    (uintmax_t)lo->page_size));
+	if (lo->maxcpus < 0 || lo->maxcpus > KP_MAXCPU_LIMIT)
+		return (kp_error_format(KP_ERR_INVALID,
+		    "maxcpus %d is not in 0..%d", lo->maxcpus,
+		    KP_MAXCPU_LIMIT));
 	if (lo->pc_zpcpu_offset >= 0 &&
 	    (uint64_t)lo->pc_zpcpu_offset + lo->pointer_size > lo->pcpu_size)
 		return (kp_error_format(KP_ERR_INVALID,

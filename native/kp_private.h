@@ -65,7 +65,8 @@ struct __kvm {
 /* One value of a gathered read (kp_gather.c). */
 struct kp_slot {
 	uint64_t addr;
-	uint64_t value;
+	uint64_t value;			/* kp_gather() */
+	size_t row;			/* kp_gather_bytes(): where in out */
 	int cpu;			/* whose it is, for messages */
 	bool ok;			/* read (what == NULL: may be false) */
 };
@@ -94,6 +95,9 @@ struct kp_error *kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count,
  */
 struct kp_error *kp_gather(kvm_t *kd, struct kp_slot *slots, size_t n,
     size_t size, const char *what);
+/* The same for records of any size, copied to out + slot->row * size. */
+struct kp_error *kp_gather_bytes(kvm_t *kd, struct kp_slot *slots, size_t n,
+    size_t size, unsigned char *out, const char *what);
 
 /* kp_cpus.c */
 struct kp_error *kp_cpus_load(kvm_t *kd);
@@ -114,5 +118,10 @@ void kp_dpcpu_clear(kvm_t *kd);
 
 /* kp_zpcpu.c */
 void kp_zpcpu_clear(kvm_t *kd);
+struct kp_error *kp_zpcpu_load(kvm_t *kd);
+/* KP_ERR_NULL for a counter or zpcpu pointer that is 0. */
+struct kp_error *kp_zpcpu_check_null(uint64_t base);
+/* The slot of a CPU known to be present, once kp_zpcpu_load() succeeded. */
+uint64_t kp_zpcpu_slot(kvm_t *kd, uint64_t base, int cpu);
 
 #endif /* !KP_PRIVATE_H */

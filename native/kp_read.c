@@ -1,6 +1,7 @@
 /*
  * Reads and lookups through the target's hooks, turned into error values.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,6 +111,17 @@ kp_read_pointers(kvm_t *kd, uint64_t addr, size_t count, uint64_t *ptrs,
 	}
 	free(raw);
 	return (err);
+}
+
+struct kp_error *
+kp_read_pointer_array(kvm_t *kd, uint64_t addr, size_t count, uint64_t *ptrs)
+{
+	if (count == 0)
+		return (NULL);
+	if (count > SIZE_MAX / 8)
+		return (kp_error_format(KP_ERR_INVALID,
+		    "%zu pointers are too many to read", count));
+	return (kp_read_pointers(kd, addr, count, ptrs, "pointer array"));
 }
 
 struct kp_error *

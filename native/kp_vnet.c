@@ -29,15 +29,23 @@ kp_vnet_set_modules(kvm_t *kd, const struct kp_reloc *mods, size_t count)
 }
 
 struct kp_error *
+kp_vnet_template(kvm_t *kd, uint64_t addr, uint64_t *ret)
+{
+	struct kp_error *err;
+
+	err = kp_set_load(kd, &kd->vnet_set);
+	if (err != NULL)
+		return (err);
+	return (kp_set_template(&kd->vnet_set, "VNET", addr, ret));
+}
+
+struct kp_error *
 kp_vnet_addr(kvm_t *kd, uint64_t addr, uint64_t data_base, uint64_t *ret)
 {
 	struct kp_error *err;
 	uint64_t tmpl;
 
-	err = kp_set_load(kd, &kd->vnet_set);
-	if (err != NULL)
-		return (err);
-	err = kp_set_template(&kd->vnet_set, "VNET", addr, &tmpl);
+	err = kp_vnet_template(kd, addr, &tmpl);
 	if (err != NULL)
 		return (err);
 	if (data_base == 0)

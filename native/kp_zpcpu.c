@@ -1,6 +1,6 @@
 /*
- * UMA_ZONE_PCPU slots and counter(9) (sys/sys/pcpu.h zpcpu_get_cpu(),
- * sys/kern/subr_counter.c counter_u64_fetch()).
+ * UMA_ZONE_PCPU slots (sys/sys/pcpu.h zpcpu_get_cpu()), of which counter(9)
+ * is the main user (its sums are in kp_counter.c).
  *
  * Where CPU n's slot of an allocation whose stored value is c lives depends
  * on the kernel (docs/FREEBSD.md, counter(9) and UMA_ZONE_PCPU slots):
@@ -27,7 +27,7 @@
  * from __pcpu, a 0 would read each CPU's struct pcpu as its slot
  * (docs/FREEBSD.md).  So 0 is an error, in every counter and zpcpu path.
  */
-static struct kp_error *
+struct kp_error *
 kp_zpcpu_check_null(uint64_t base)
 {
 	if (base != 0)
@@ -115,7 +115,7 @@ kp_zpcpu_stride_by_version(kvm_t *kd)
 	return (NULL);
 }
 
-static struct kp_error *
+struct kp_error *
 kp_zpcpu_load(kvm_t *kd)
 {
 	const struct kp_layout *lo = &kd->target.layout;
@@ -157,7 +157,7 @@ kp_zpcpu_rule(kvm_t *kd, enum kp_zpcpu_rule *rule, uint64_t *stride)
 }
 
 /* The slot address of a CPU already known to be present. */
-static uint64_t
+uint64_t
 kp_zpcpu_slot(kvm_t *kd, uint64_t base, int cpu)
 {
 	if (kd->zpcpu_rule == KP_ZPCPU_FIELD)
@@ -196,176 +196,4 @@ kp_read_zpcpu(kvm_t *kd, uint64_t base, void *buf, size_t size, int cpu)
 		return (err);
 	snprintf(what, sizeof(what), "zpcpu slot of CPU %d", cpu);
 	return (kp_read(kd, addr, buf, size, what));
-}
-
-static int
-kp_slot_cmp_cpu(const void *a, const void *b)
-{
-	return (((const struct kp_slot *)a)->cpu -
-	    ((const struct kp_slot *)b)->cpu);
-}
-
-/* Each present CPU's slot of one counter, gathered; free *ret. */
-static struct kp_error *
-kp_counter_gather(kvm_t *kd, uint64_t base, struct kp_slot **ret)
-{
-	struct kp_error *err;
-	struct kp_slot *slots;
-	int i;
-
-	if ((err = kp_zpcpu_check_null(base)) != NULL)
-		return (err);
-	err = kp_zpcpu_load(kd);
-	if (err != NULL)
-		return (err);
-	slots = calloc(kd->cpu_count > 0 ? kd->cpu_count : 1, sizeof(*slots));
-	if (slots == NULL)
-		return (&kp_enomem);
-	for (i = 0; i < kd->cpu_count; i++) {
-		slots[i].cpu = kd->cpu_list[i];
-		slots[i].addr = kp_zpcpu_slot(kd, base, slots[i].cpu);
-	}
-	err = kp_gather(kd, slots, kd->cpu_count, 8, "counter slot");
-	if (err != NULL) {
-		free(slots);
-		return (err);
-	}
-	*ret = slots;
-	return (NULL);
-}
-
-struct kp_error *
-kp_counter_slots(kvm_t *kd, uint64_t base, uint64_t *values)
-{
-	struct kp_error *err;
-	struct kp_slot *slots;
-	int i;
-
-	if ((err = kp_counter_gather(kd, base, &slots)) != NULL)
-		return (err);
-	/* Back in CPU_FOREACH order (ascending ids), whatever order the reads took. */
-	qsort(slots, kd->cpu_count, sizeof(*slots), kp_slot_cmp_cpu);
-	for (i = 0; i < kd->cpu_count; i++)
-		values[i] = slots[i].value;
-	free(slots);
-	return (NULL);
-}
-
-/* The kernel sums over CPU_FOREACH in uint64_t: wrap-around included. */
-struct kp_error *
-kp_counter_fetch(kvm_t *kd, uint64_t base, uint64_t *ret)
-{
-	struct kp_error *err;
-	struct kp_slot *slots;
-	uint64_t sum;
-	int i;
-
-	if ((err = kp_counter_gather(kd, base, &slots)) != NULL)
-		return (err);
-	sum = 0;
-	for (i = 0; i < kd->cpu_count; i++)
-		sum += slots[i].value;
-	free(slots);
-	*ret = sum;
-	return (NULL);
-}
-
-/* A counter of an array, for sorting by stored value. */
-struct kp_counter_ref {
-	uint64_t base;
-	size_t index;
-};
-
-static int
-kp_cmp_base(const void *a, const void *b)
-{
-	uint64_t x = ((const struct kp_counter_ref *)a)->base;
-	uint64_t y = ((const struct kp_counter_ref *)b)->base;
-
-	return ((x > y) - (x < y));
-}
-
-/*
- * Add CPU cpu's slots of every counter to sums.  order lists the counters by
- * stored value, so that slots sharing a page are neighbours: each run of
- * slots within one page is one read, as UMA packs a CPU's items in a page.
- */
-static struct kp_error *
-kp_counter_add_cpu(kvm_t *kd, const struct kp_counter_ref *order,
-    size_t count, int cpu, unsigned char *page, uint64_t *sums)
-{
-	uint64_t pgmask = ~(kd->target.layout.page_size - 1);
-	uint64_t first, last, addr;
-	size_t i, j, k;
-	char what[64];
-	int status;
-
-	for (i = 0; i < count; i = j) {
-		first = kp_zpcpu_slot(kd, order[i].base, cpu);
-		last = first;
-		for (j = i + 1; j < count; j++) {
-			addr = kp_zpcpu_slot(kd, order[j].base, cpu);
-			if ((addr & pgmask) != (first & pgmask) ||
-			    ((addr + 7) & pgmask) != (first & pgmask))
-				break;
-			last = addr;
-		}
-		status = kd->target.read(kd->target.arg, first, page,
-		    last + 8 - first);
-		if (status != KP_TARGET_OK) {
-			snprintf(what, sizeof(what), "counter slots of CPU %d",
-			    cpu);
-			return (kp_read_error(status, first, last + 8 - first,
-			    what));
-		}
-		for (k = i; k < j; k++) {
-			addr = kp_zpcpu_slot(kd, order[k].base, cpu);
-			sums[order[k].index] += kp_decode_uint(kd,
-			    page + (addr - first), 8);
-		}
-	}
-	return (NULL);
-}
-
-struct kp_error *
-kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases, size_t count,
-    uint64_t *sums)
-{
-	struct kp_counter_ref *order = NULL;
-	unsigned char *page = NULL;
-	struct kp_error *err;
-	size_t i;
-	int c;
-
-	for (i = 0; i < count; i++) {
-		if ((err = kp_zpcpu_check_null(bases[i])) != NULL)
-			return (err);
-	}
-	err = kp_zpcpu_load(kd);
-	if (err != NULL)
-		return (err);
-	memset(sums, 0, count * sizeof(*sums));
-	if (count == 0)
-		return (NULL);
-	order = calloc(count, sizeof(*order));
-	page = malloc(kd->target.layout.page_size + 8);
-	if (order == NULL || page == NULL) {
-		err = &kp_enomem;
-		goto out;
-	}
-	for (i = 0; i < count; i++)
-		order[i] = (struct kp_counter_ref){ bases[i], i };
-	qsort(order, count, sizeof(*order), kp_cmp_base);
-	for (c = 0; c < kd->cpu_count; c++) {
-		if ((err = kp_check_interrupt(kd)) != NULL)
-			goto out;
-		err = kp_counter_add_cpu(kd, order, count, kd->cpu_list[c],
-		    page, sums);
-		if (err != NULL)
-			goto out;
-	}
-out:
-	free(order);
-	free(page);
-	return (err);
 }

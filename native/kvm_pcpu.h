@@ -35,6 +35,7 @@ struct kp_layout {
 	unsigned int pointer_size;	/* 4 or 8 */
 	bool big_endian;
 	uint64_t zpcpu_stride;		/* user override of the zpcpu stride, 0 = detect */
+	int maxcpus;			/* user override of mp_maxcpus, 0 = read it */
 	uint64_t read_window;		/* merge reads of values this close (kp_gather.c); 0: never */
 };
 
@@ -95,6 +96,65 @@ struct kp_error *kp_read_uints(kvm_t *kd, const uint64_t *addrs, size_t n,
 /* Drop every cached value of kd (NULL: of every open handle). */
 void kp_clear_cache(kvm_t *kd);
 
+/*
+ * Records (kp_fields.c): size bytes at each of addrs[0..n) into out (n *
+ * size bytes), in as few reads as the read window allows; ok[i] false
+ * where addrs[i] is 0 or the memory is unreadable.
+ */
+struct kp_error *kp_read_records(kvm_t *kd, const uint64_t *addrs, size_t n,
+    size_t size, unsigned char *out, bool *ok);
+
+/* A field of a record and how to decode it. */
+enum kp_field_kind {
+	KP_FIELD_UINT,		/* unsigned integer, 1 to 8 bytes */
+	KP_FIELD_INT,		/* signed integer, 1 to 8 bytes */
+	KP_FIELD_STRING,	/* char[size]: the bytes up to the first NUL */
+};
+
+struct kp_field {
+	uint64_t offset;
+	uint64_t size;
+	enum kp_field_kind kind;
+};
+
+/* A decoded field. */
+struct kp_value {
+	uint64_t u;		/* _UINT; _INT as (uint64_t)(int64_t) */
+	const char *str;	/* _STRING: into kp_rows.data, not NUL-ended */
+	size_t len;
+};
+
+/* The fields of n records: row r's field f is values[r * ncols + f]. */
+struct kp_rows {
+	size_t nrows;
+	size_t ncols;
+	bool *ok;		/* per row: address not 0 and readable */
+	struct kp_value *values;
+	unsigned char *data;	/* the records' bytes */
+};
+
+/*
+ * Decode fields[0..nfields) of the record at each of addrs[0..n), read in
+ * the target's byte order with one gathered read per record's span (from
+ * its first field to the end of its last).  Free *ret with kp_rows_free().
+ */
+struct kp_error *kp_read_fields(kvm_t *kd, const uint64_t *addrs, size_t n,
+    const struct kp_field *fields, size_t nfields, struct kp_rows **ret);
+void kp_rows_free(struct kp_rows *rows);
+
+/* count target pointers at addr, in one read, decoded; KP_ERR_FAULT. */
+struct kp_error *kp_read_pointer_array(kvm_t *kd, uint64_t addr, size_t count,
+    uint64_t *ptrs);
+
+/*
+ * The elements of a sys/queue.h list (kp_list.c): first, then the pointer
+ * at next_offset in each element, until 0.  KP_ERR_CORRUPT (with the
+ * address) on a loop or past limit elements, KP_ERR_FAULT for an unreadable
+ * link.  *elems is malloc'd; free it.
+ */
+struct kp_error *kp_walk_list(kvm_t *kd, uint64_t first, uint64_t next_offset,
+    size_t limit, uint64_t **elems, size_t *count);
+
 struct kp_error *kp_maxcpus(kvm_t *kd, int *ret);	/* mp_maxcpus */
 struct kp_error *kp_ncpus(kvm_t *kd, int *ret);		/* mp_ncpus */
 struct kp_error *kp_maxid(kvm_t *kd, unsigned int *ret);	/* mp_maxid */
@@ -123,6 +183,22 @@ struct kp_error *kp_dpcpu_set_modules(kvm_t *kd, const struct kp_reloc *mods,
 /* Address of CPU cpu's copy of the DPCPU object at addr. */
 struct kp_error *kp_dpcpu_addr(kvm_t *kd, uint64_t addr, int cpu,
     uint64_t *ret);
+/*
+ * The template of the DPCPU object at addr: addr itself in the kernel's
+ * set_pcpu, the kernel's copy for a module's; KP_ERR_NOT_PERCPU elsewhere.
+ */
+struct kp_error *kp_dpcpu_template(kvm_t *kd, uint64_t addr, uint64_t *ret);
+/*
+ * Each of cpus[0..n)'s copy of the DPCPU object at addr: its size bytes
+ * into out (n * size, ok[i] false where unreadable), or its fields (free
+ * *ret with kp_rows_free()).  Gathered reads.  A CPU without DPCPU fails
+ * the whole call (KP_ERR_ABSENT, KP_ERR_RANGE).
+ */
+struct kp_error *kp_dpcpu_read(kvm_t *kd, uint64_t addr, size_t size,
+    const int *cpus, size_t n, unsigned char *out, bool *ok);
+struct kp_error *kp_dpcpu_fields(kvm_t *kd, uint64_t addr, const int *cpus,
+    size_t n, const struct kp_field *fields, size_t nfields,
+    struct kp_rows **ret);
 
 /* VNET: [__start_set_vnet, __stop_set_vnet), modules, and vnet V's copy. */
 struct kp_error *kp_vnet_bounds(kvm_t *kd, uint64_t *start, uint64_t *stop);
@@ -131,6 +207,8 @@ struct kp_error *kp_vnet_set_modules(kvm_t *kd, const struct kp_reloc *mods,
 /* Address of the copy, in the vnet whose vnet_data_base is data_base, of the VNET object at addr. */
 struct kp_error *kp_vnet_addr(kvm_t *kd, uint64_t addr, uint64_t data_base,
     uint64_t *ret);
+/* The template of the VNET object at addr, as kp_dpcpu_template(). */
+struct kp_error *kp_vnet_template(kvm_t *kd, uint64_t addr, uint64_t *ret);
 
 /* How CPU slots of UMA_ZONE_PCPU allocations are found, and the stride. */
 struct kp_error *kp_zpcpu_rule(kvm_t *kd, enum kp_zpcpu_rule *rule,
@@ -152,8 +230,19 @@ struct kp_error *kp_counter_fetch(kvm_t *kd, uint64_t base, uint64_t *ret);
  */
 struct kp_error *kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases,
     size_t count, uint64_t *sums);
-/* Each present CPU's slot of one counter; values has one entry per CPU of kp_cpus(). */
-struct kp_error *kp_counter_slots(kvm_t *kd, uint64_t base, uint64_t *values);
+/*
+ * Each of cpus[0..n)'s slot of one counter into values[0..n) (n may be the
+ * present CPUs of kp_cpus()); KP_ERR_ABSENT/_RANGE for a CPU not present.
+ */
+struct kp_error *kp_counter_slots(kvm_t *kd, uint64_t base, const int *cpus,
+    size_t n, uint64_t *values);
+/*
+ * As kp_counter_fetch_array(), summing only the slots that can be read:
+ * the CPUs left out for any counter go to missing[0..*nmissing), in
+ * CPU_FOREACH order (missing has room for every present CPU).
+ */
+struct kp_error *kp_counter_fetch_partial(kvm_t *kd, const uint64_t *bases,
+    size_t count, uint64_t *sums, int *missing, size_t *nmissing);
 
 /*
  * libkvm's per-CPU API (lib/libkvm/kvm_pcpu.c, kvm_getpcpu(3)), with the

@@ -1,6 +1,6 @@
 /*
  * Kvm methods of UMA_ZONE_PCPU slots (zpcpu) and counter(9).  A base of 0
- * is NullCounterError everywhere (kp_zpcpu.c).
+ * is NullCounterError everywhere (kp_zpcpu.c, kp_counter.c).
  */
 #include "py_kvm.h"
 
@@ -89,38 +89,47 @@ KVM_METHOD(counter_u64_fetch)
 
 KVM_METHOD(counter_u64_slots)
 {
-	static char *keywords[] = { "base", NULL };
+	static char *keywords[] = { "base", "cpus", NULL };
+	struct py_array cpus = { NULL, 0 };
 	struct kp_error *err;
-	const int *cpus;
-	uint64_t base, *values;
-	PyObject *list = NULL, *item;
+	PyObject *cpuobj = Py_None, *list = NULL, *item;
+	uint64_t base, *values = NULL;
+	const int *ids;
+	size_t i, n;
 	kvm_t *kd;
-	int i, n;
+	int count;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&:counter_u64_slots",
-	    keywords, addr_converter, &base))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|O:counter_u64_slots",
+	    keywords, addr_converter, &base, &cpuobj))
 		return (NULL);
 	if ((kd = KD(self)) == NULL)
 		return (NULL);
-	if ((err = kp_cpus(kd, &cpus, &n)) != NULL)
+	/* None: every present CPU, in CPU_FOREACH order. */
+	if (cpuobj != Py_None) {
+		if (!cpus_converter(cpuobj, &cpus))
+			return (NULL);
+		ids = cpus.items;
+		n = cpus.count;
+	} else if ((err = kp_cpus(kd, &ids, &count)) != NULL)
 		return (set_kp_error(err));
-	values = PyMem_Calloc(n > 0 ? n : 1, sizeof(*values));
-	if (values == NULL)
-		return (PyErr_NoMemory());
-	if ((err = kp_counter_slots(kd, base, values)) != NULL) {
-		PyMem_Free(values);
-		return (set_kp_error(err));
-	}
-	list = PyList_New(n);
+	else
+		n = (size_t)count;
+	if ((values = PyMem_Calloc(n + 1, sizeof(*values))) == NULL)
+		PyErr_NoMemory();
+	else if ((err = kp_counter_slots(kd, base, ids, n, values)) != NULL)
+		set_kp_error(err);
+	else
+		list = PyList_New((Py_ssize_t)n);
 	for (i = 0; list != NULL && i < n; i++) {
-		item = Py_BuildValue("iK", cpus[i],
+		item = Py_BuildValue("iK", ids[i],
 		    (unsigned long long)values[i]);
 		if (item == NULL)
 			Py_CLEAR(list);
 		else
-			PyList_SET_ITEM(list, i, item);
+			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
 	}
 	PyMem_Free(values);
+	py_array_free(&cpus);
 	return (list);
 }
 
@@ -149,4 +158,49 @@ KVM_METHOD(counter_u64_fetch_array)
 	PyMem_Free(sums);
 	py_array_free(&bases);
 	return (list);
+}
+
+KVM_METHOD(counter_u64_fetch_partial)
+{
+	static char *keywords[] = { "bases", NULL };
+	struct py_array bases = { NULL, 0 };
+	struct kp_error *err;
+	PyObject *ret = NULL, *sumlist = NULL, *misslist = NULL;
+	const int *ids;
+	uint64_t *sums = NULL;
+	int *missing = NULL, count;
+	size_t nmissing;
+	kvm_t *kd;
+
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if (!PyArg_ParseTupleAndKeywords(args, kwds,
+	    "O&:counter_u64_fetch_partial", keywords, addrs_converter, &bases))
+		return (NULL);
+	if ((err = kp_cpus(kd, &ids, &count)) != NULL) {
+		set_kp_error(err);
+		goto out;
+	}
+	sums = PyMem_Calloc(bases.count + 1, sizeof(*sums));
+	missing = PyMem_Calloc((size_t)count + 1, sizeof(*missing));
+	if (sums == NULL || missing == NULL) {
+		PyErr_NoMemory();
+		goto out;
+	}
+	err = kp_counter_fetch_partial(kd, bases.items, bases.count, sums,
+	    missing, &nmissing);
+	if (err != NULL) {
+		set_kp_error(err);
+		goto out;
+	}
+	if ((sumlist = list_of_u64(sums, bases.count)) != NULL &&
+	    (misslist = list_of_int(missing, nmissing)) != NULL)
+		ret = PyTuple_Pack(2, sumlist, misslist);
+out:
+	Py_XDECREF(sumlist);
+	Py_XDECREF(misslist);
+	PyMem_Free(sums);
+	PyMem_Free(missing);
+	py_array_free(&bases);
+	return (ret);
 }

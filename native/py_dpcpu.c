@@ -190,3 +190,105 @@ KVM_METHOD(vnet_addr)
 		return (set_kp_error(err));
 	return (PyLong_FromUnsignedLongLong(ret));
 }
+
+static PyObject *
+template(KvmObject *self, PyObject *args, PyObject *kwds, const char *format,
+    struct kp_error *(*get)(kvm_t *, uint64_t, uint64_t *))
+{
+	static char *keywords[] = { "addr", NULL };
+	struct kp_error *err;
+	uint64_t addr, ret;
+	kvm_t *kd;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, format, keywords,
+	    addr_converter, &addr))
+		return (NULL);
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if ((err = get(kd, addr, &ret)) != NULL)
+		return (set_kp_error(err));
+	return (PyLong_FromUnsignedLongLong(ret));
+}
+
+KVM_METHOD(dpcpu_template)
+{
+	return (template(self, args, kwds, "O&:dpcpu_template",
+	    kp_dpcpu_template));
+}
+
+KVM_METHOD(vnet_template)
+{
+	return (template(self, args, kwds, "O&:vnet_template",
+	    kp_vnet_template));
+}
+
+KVM_METHOD(dpcpu_fields)
+{
+	static char *keywords[] = { "addr", "cpus", "fields", NULL };
+	struct py_array cpus = { NULL, 0 }, fields = { NULL, 0 };
+	struct kp_rows *rows;
+	struct kp_error *err;
+	PyObject *list = NULL;
+	uint64_t addr;
+	kvm_t *kd;
+
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&:dpcpu_fields",
+	    keywords, addr_converter, &addr, cpus_converter, &cpus,
+	    fields_converter, &fields))
+		return (NULL);
+	err = kp_dpcpu_fields(kd, addr, cpus.items, cpus.count, fields.items,
+	    fields.count, &rows);
+	if (err != NULL)
+		set_kp_error(err);
+	else {
+		list = rows_to_list(rows, fields.items);
+		kp_rows_free(rows);
+	}
+	py_array_free(&cpus);
+	py_array_free(&fields);
+	return (list);
+}
+
+KVM_METHOD(dpcpu_read)
+{
+	static char *keywords[] = { "addr", "size", "cpus", NULL };
+	struct py_array cpus = { NULL, 0 };
+	struct kp_error *err;
+	PyObject *list = NULL, *item;
+	unsigned char *out = NULL;
+	bool *ok = NULL;
+	uint64_t addr;
+	size_t size, i;
+	kvm_t *kd;
+
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&O&:dpcpu_read",
+	    keywords, addr_converter, &addr, size_converter, &size,
+	    cpus_converter, &cpus))
+		return (NULL);
+	if (size != 0 && cpus.count > (PY_SSIZE_T_MAX - 1) / size)
+		PyErr_NoMemory();
+	else if ((out = PyMem_Malloc(cpus.count * size + 1)) == NULL ||
+	    (ok = PyMem_Calloc(cpus.count + 1, sizeof(*ok))) == NULL)
+		PyErr_NoMemory();
+	else if ((err = kp_dpcpu_read(kd, addr, size, cpus.items, cpus.count,
+	    out, ok)) != NULL)
+		set_kp_error(err);
+	else
+		list = PyList_New((Py_ssize_t)cpus.count);
+	for (i = 0; list != NULL && i < cpus.count; i++) {
+		item = ok[i] ? PyBytes_FromStringAndSize((char *)out + i * size,
+		    (Py_ssize_t)size) : Py_NewRef(Py_None);
+		if (item == NULL)
+			Py_CLEAR(list);
+		else
+			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
+	PyMem_Free(out);
+	PyMem_Free(ok);
+	py_array_free(&cpus);
+	return (list);
+}

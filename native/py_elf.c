@@ -2,7 +2,8 @@
  * ElfKvm: a Kvm handle on a kernel ELF file and an ELF core file, without
  * GDB (the ELF target, kp_elf.c).  Besides every Kvm method it reads the
  * kernel's symbol table and DWARF itself: lookup, symbol_size, read,
- * struct_members, variable_type.
+ * struct_members, variable_type.  And elf_symbol_names(), for completion
+ * without parsing ELF in Python.
  */
 #include <stdlib.h>
 
@@ -27,16 +28,18 @@ ElfKvm_close(ElfKvmObject *self)
 static int
 ElfKvm_init(ElfKvmObject *self, PyObject *args, PyObject *kwds)
 {
-	static char *keywords[] = { "kernel", "core", "zpcpu_stride", NULL };
+	static char *keywords[] = { "kernel", "core", "zpcpu_stride",
+	    "maxcpus", NULL };
 	unsigned long long stride = 0;
+	int maxcpus = 0;
 	struct kp_target target;
 	struct kp_error *err;
 	PyObject *kpath, *cpath;
 	int ret = -1;
 
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&|$K:ElfKvm",
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O&|$Ki:ElfKvm",
 	    keywords, PyUnicode_FSConverter, &kpath, PyUnicode_FSConverter,
-	    &cpath, &stride))
+	    &cpath, &stride, &maxcpus))
 		return (-1);
 	ElfKvm_close(self);
 	err = kp_elf_open(PyBytes_AS_STRING(kpath), PyBytes_AS_STRING(cpath),
@@ -45,6 +48,7 @@ ElfKvm_init(ElfKvmObject *self, PyObject *args, PyObject *kwds)
 		kp_elf_target(self->elf, &target);
 		target.interrupted = py_target_interrupted;
 		target.layout.zpcpu_stride = stride;
+		target.layout.maxcpus = maxcpus;
 		err = kp_open(&target, &self->kvm.kd);
 	}
 	if (err != NULL) {
@@ -230,7 +234,7 @@ static PyMethodDef ElfKvm_methods[] = {
 	{ "variable_type", (PyCFunction)ElfKvm_variable_type, METH_VARARGS,
 	  "variable_type(name) -> (None, 0, size, kind, elem_kind, elem_size, "
 	  "tag) of a global variable, from DWARF" },
-	{ NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 PyTypeObject ElfKvm_Type = {
@@ -238,7 +242,7 @@ PyTypeObject ElfKvm_Type = {
 	.tp_name = "kgdb_pcpu._kvm.ElfKvm",
 	.tp_basicsize = sizeof(ElfKvmObject),
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
-	.tp_doc = "ElfKvm(kernel, core, *, zpcpu_stride=0)\n\n"
+	.tp_doc = "ElfKvm(kernel, core, *, zpcpu_stride=0, maxcpus=0)\n\n"
 	    "A Kvm handle on a kernel ELF file and an ELF core file (PT_LOAD\n"
 	    "segments at virtual addresses), as libkvm reads a vmcore with\n"
 	    "-N kernel -M core, without GDB.",
@@ -255,4 +259,33 @@ PyObject *
 py_open_elf(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
 {
 	return (PyObject_Call((PyObject *)&ElfKvm_Type, args, kwds));
+}
+
+PyObject *
+py_elf_symbol_names(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
+{
+	static char *keywords[] = { "path", "prefix", NULL };
+	struct kp_error *err;
+	PyObject *path, *list = NULL, *item;
+	const char *prefix = "";
+	char **names;
+	size_t i, n;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&|s:elf_symbol_names",
+	    keywords, PyUnicode_FSConverter, &path, &prefix))
+		return (NULL);
+	err = kp_elf_symbol_names(PyBytes_AS_STRING(path), prefix, &names, &n);
+	Py_DECREF(path);
+	if (err != NULL)
+		return (set_kp_error(err));
+	list = PyList_New((Py_ssize_t)n);
+	for (i = 0; list != NULL && i < n; i++) {
+		item = PyUnicode_DecodeFSDefault(names[i]);
+		if (item == NULL)
+			Py_CLEAR(list);
+		else
+			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
+	}
+	kp_elf_names_free(names, n);
+	return (list);
 }

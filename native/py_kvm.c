@@ -13,7 +13,7 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 {
 	static char *keywords[] = { "lookup", "read", "pcpu_size",
 	    "pcpu_fields", "page_size", "pointer_size", "byteorder",
-	    "zpcpu_stride", "read_faults", "read_window", NULL };
+	    "zpcpu_stride", "read_faults", "read_window", "maxcpus", NULL };
 	struct kp_target target;
 	struct kp_error *err;
 	PyObject *lookup, *read, *fields = NULL, *off, *faults = NULL;
@@ -22,15 +22,16 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 	unsigned int pointer_size = 8;
 	const char *byteorder = "little";
 	long long zoff = -1;
+	int maxcpus = 0;
 
 	if (PyObject_TypeCheck(self, &ElfKvm_Type)) {
 		PyErr_SetString(PyExc_TypeError,
 		    "Kvm.__init__: an ElfKvm handle opens its files itself");
 		return (-1);
 	}
-	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$KOKIsKOK:Kvm", keywords,
-	    &lookup, &read, &pcpu_size, &fields, &page_size, &pointer_size,
-	    &byteorder, &stride, &faults, &window))
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|$KOKIsKOKi:Kvm",
+	    keywords, &lookup, &read, &pcpu_size, &fields, &page_size,
+	    &pointer_size, &byteorder, &stride, &faults, &window, &maxcpus))
 		return (-1);
 	if (pcpu_size == 0 || fields == NULL) {
 		PyErr_SetString(PyExc_TypeError,
@@ -70,6 +71,7 @@ Kvm_init(KvmObject *self, PyObject *args, PyObject *kwds)
 	target.layout.big_endian = strcmp(byteorder, "big") == 0;
 	target.layout.zpcpu_stride = stride;
 	target.layout.read_window = window;
+	target.layout.maxcpus = maxcpus;
 
 	if (refuse_in_callback("Kvm.__init__") < 0)
 		return (-1);
@@ -228,6 +230,36 @@ Kvm_clear_cache(KvmObject *self, PyObject *Py_UNUSED(unused))
 	Py_RETURN_NONE;
 }
 
+static PyObject *
+Kvm_get_pointer_size(KvmObject *self, void *Py_UNUSED(closure))
+{
+	kvm_t *kd;
+
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	return (PyLong_FromUnsignedLong(kp_layout(kd)->pointer_size));
+}
+
+static PyObject *
+Kvm_get_byteorder(KvmObject *self, void *Py_UNUSED(closure))
+{
+	kvm_t *kd;
+
+	if ((kd = KD(self)) == NULL)
+		return (NULL);
+	return (PyUnicode_FromString(kp_layout(kd)->big_endian ? "big" :
+	    "little"));
+}
+
+static PyGetSetDef Kvm_getset[] = {
+	{ "pointer_size", (getter)Kvm_get_pointer_size, NULL,
+	  "the target's pointer size in bytes (4 or 8)", NULL },
+	{ "byteorder", (getter)Kvm_get_byteorder, NULL,
+	  "the target's byte order, 'little' or 'big' (as int.from_bytes)",
+	  NULL },
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
 #define	VARARGS(name)	(PyCFunction)(void (*)(void))Kvm_##name,	\
 	METH_VARARGS | METH_KEYWORDS
 
@@ -251,6 +283,20 @@ static PyMethodDef Kvm_methods[] = {
 	  "read_uints(addrs, size) -> [value or None, ...]: the unsigned "
 	  "size-byte values at addrs, None where unreadable, in as few reads "
 	  "as the read window allows" },
+	{ "read_fields", VARARGS(read_fields),
+	  "read_fields(addrs, fields) -> [tuple or None, ...]: per address, "
+	  "the values of fields, a sequence of (offset, size, kind) with kind "
+	  "'u' (unsigned), 'i' (signed) or 's' (char array, as str up to its "
+	  "NUL); None where the address is 0 or unreadable.  One gathered read "
+	  "per address" },
+	{ "read_pointers", VARARGS(read_pointers),
+	  "read_pointers(addr, count) -> [int, ...]: count target pointers "
+	  "at addr; FaultError if unreadable" },
+	{ "walk_list", VARARGS(walk_list),
+	  "walk_list(first, next_offset, limit=1000000) -> [address, ...]: "
+	  "the elements of a sys/queue.h list from first, following the "
+	  "pointer at next_offset until 0; CorruptError on a loop or past "
+	  "limit, FaultError for an unreadable link" },
 	/* py_dpcpu.c */
 	{ "dpcpu_setcpu", VARARGS(dpcpu_setcpu),
 	  "dpcpu_setcpu(cpu): select libkvm's current CPU" },
@@ -264,6 +310,15 @@ static PyMethodDef Kvm_methods[] = {
 	{ "dpcpu_addr", VARARGS(dpcpu_addr),
 	  "dpcpu_addr(addr, cpu=None) -> address of CPU cpu's copy of the "
 	  "DPCPU object at addr (None: the current CPU)" },
+	{ "dpcpu_template", VARARGS(dpcpu_template),
+	  "dpcpu_template(addr) -> the template of the DPCPU object at addr "
+	  "(a module's relocated); NotPerCpuError outside every set_pcpu" },
+	{ "dpcpu_fields", VARARGS(dpcpu_fields),
+	  "dpcpu_fields(addr, cpus, fields) -> [tuple or None, ...]: "
+	  "read_fields() of each CPU's copy of the DPCPU object at addr" },
+	{ "dpcpu_read", VARARGS(dpcpu_read),
+	  "dpcpu_read(addr, size, cpus) -> [bytes or None, ...]: each CPU's "
+	  "copy of the DPCPU object at addr" },
 	{ "dpcpu_set_modules", VARARGS(dpcpu_set_modules),
 	  "dpcpu_set_modules([(start, stop, base), ...]): the loaded modules' "
 	  "set_pcpu sections and where the kernel moved them" },
@@ -272,6 +327,9 @@ static PyMethodDef Kvm_methods[] = {
 	{ "vnet_set_modules", VARARGS(vnet_set_modules),
 	  "vnet_set_modules([(start, stop, base), ...]): the loaded modules' "
 	  "set_vnet sections and where the kernel moved them" },
+	{ "vnet_template", VARARGS(vnet_template),
+	  "vnet_template(addr) -> the template of the VNET object at addr "
+	  "(a module's relocated); NotPerCpuError outside every set_vnet" },
 	{ "vnet_addr", VARARGS(vnet_addr),
 	  "vnet_addr(addr, vnet_data_base) -> address of the VNET object at "
 	  "addr in the vnet with that vnet_data_base" },
@@ -285,10 +343,14 @@ static PyMethodDef Kvm_methods[] = {
 	{ "counter_u64_fetch", VARARGS(counter_u64_fetch),
 	  "counter_u64_fetch(base) -> sum of the counter over present CPUs" },
 	{ "counter_u64_slots", VARARGS(counter_u64_slots),
-	  "counter_u64_slots(base) -> [(cpu, value), ...] per present CPU" },
+	  "counter_u64_slots(base, cpus=None) -> [(cpu, value), ...] per CPU "
+	  "of cpus (None: every present CPU)" },
 	{ "counter_u64_fetch_array", VARARGS(counter_u64_fetch_array),
 	  "counter_u64_fetch_array(bases) -> [sum, ...] of many counters" },
-	{ NULL },
+	{ "counter_u64_fetch_partial", VARARGS(counter_u64_fetch_partial),
+	  "counter_u64_fetch_partial(bases) -> (sums, missing): the sums over "
+	  "the slots that could be read, and the CPUs left out for any base" },
+	{ NULL, NULL, 0, NULL },
 };
 
 PyTypeObject Kvm_Type = {
@@ -298,18 +360,20 @@ PyTypeObject Kvm_Type = {
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
 	.tp_doc = "Kvm(lookup, read, *, pcpu_size, pcpu_fields, page_size=4096, "
 	    "pointer_size=8, byteorder='little', zpcpu_stride=0, "
-	    "read_faults=None, read_window=0)\n\n"
+	    "read_faults=None, read_window=0, maxcpus=0)\n\n"
 	    "A handle on one kernel target, with libkvm's per-CPU state.\n"
 	    "read(addr, size) returns the bytes (any buffer) or None when the\n"
 	    "memory is unreadable; read_faults, an exception class or tuple,\n"
 	    "names what read may raise for unreadable memory instead\n"
 	    "(gdb.MemoryError for Inferior.read_memory).  read_window: values\n"
 	    "of different CPUs that lie within this many bytes are read\n"
-	    "together (for local targets; 0 for remote ones).",
+	    "together (for local targets; 0 for remote ones).  maxcpus, when\n"
+	    "not 0, replaces a garbage mp_maxcpus.",
 	.tp_new = PyType_GenericNew,
 	.tp_init = (initproc)Kvm_init,
 	.tp_dealloc = (destructor)Kvm_dealloc,
 	.tp_traverse = (traverseproc)Kvm_traverse,
 	.tp_clear = (inquiry)Kvm_clear,
 	.tp_methods = Kvm_methods,
+	.tp_getset = Kvm_getset,
 };

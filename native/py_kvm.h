@@ -68,6 +68,12 @@ kvm_t *kvm_of(PyObject *o);
 PyObject *list_of_u64(const uint64_t *values, size_t n);
 PyObject *list_of_int(const int *values, size_t n);
 
+/* py_memory.c: fields as (offset, size, kind 'u'/'i'/'s'), and rows. */
+int fields_converter(PyObject *o, void *p);	/* struct py_array of kp_field */
+/* [tuple of values or None, ...]: ints, and str for 's' fields. */
+PyObject *rows_to_list(const struct kp_rows *rows,
+    const struct kp_field *fields);
+
 /*
  * Methods of the Kvm type defined outside py_kvm.c, which lists them:
  * KVM_METHOD takes arguments (METH_VARARGS | METH_KEYWORDS), KVM_NOARGS
@@ -78,6 +84,14 @@ PyObject *list_of_int(const int *values, size_t n);
 #define	KVM_NOARGS(name)						\
 	PyObject *Kvm_##name(KvmObject *self, PyObject *unused)
 KVM_METHOD(read_uints);
+KVM_METHOD(read_fields);
+KVM_METHOD(read_pointers);
+KVM_METHOD(walk_list);
+KVM_METHOD(dpcpu_template);
+KVM_METHOD(dpcpu_fields);
+KVM_METHOD(dpcpu_read);
+KVM_METHOD(vnet_template);
+KVM_METHOD(counter_u64_fetch_partial);
 KVM_METHOD(dpcpu_setcpu);
 KVM_NOARGS(dpcpu_curcpu);
 KVM_METHOD(dpcpu_off);
@@ -96,6 +110,7 @@ KVM_METHOD(counter_u64_fetch_array);
 
 /* py_elf.c and py_compat.c: module functions (py_module.c lists them). */
 PyObject *py_open_elf(PyObject *mod, PyObject *args, PyObject *kwds);
+PyObject *py_elf_symbol_names(PyObject *mod, PyObject *args, PyObject *kwds);
 PyObject *py_kvm_getmaxcpu(PyObject *mod, PyObject *args);
 PyObject *py_kvm_getncpus(PyObject *mod, PyObject *args);
 PyObject *py_kvm_getpcpu(PyObject *mod, PyObject *args);

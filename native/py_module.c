@@ -8,8 +8,12 @@
 static PyMethodDef module_methods[] = {
 	{ "open_elf", (PyCFunction)(void (*)(void))py_open_elf,
 	  METH_VARARGS | METH_KEYWORDS,
-	  "open_elf(kernel, core, *, zpcpu_stride=0) -> ElfKvm(kernel, core, "
-	  "...): the former name" },
+	  "open_elf(kernel, core, *, zpcpu_stride=0, maxcpus=0) -> "
+	  "ElfKvm(kernel, core, ...): the former name" },
+	{ "elf_symbol_names", (PyCFunction)(void (*)(void))py_elf_symbol_names,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "elf_symbol_names(path, prefix='') -> sorted list of the names in "
+	  "the ELF file's .symtab that start with prefix" },
 	{ "kvm_getmaxcpu", py_kvm_getmaxcpu, METH_VARARGS,
 	  "kvm_getmaxcpu(kd) -> mp_maxcpus, -1 on error; kd None clears "
 	  "every handle's cache and returns 0" },
@@ -26,7 +30,7 @@ static PyMethodDef module_methods[] = {
 	  "kvm_counter_u64_fetch(kd, base) -> the sum, 0 on error" },
 	{ "kvm_geterr", py_kvm_geterr, METH_VARARGS,
 	  "kvm_geterr(kd) -> the last error message" },
-	{ NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 static struct PyModuleDef kvm_module = {

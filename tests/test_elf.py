@@ -1,31 +1,21 @@
-"""The ELF target (libelf + libdw) and `python3 -m kgdb_pcpu`, without GDB.
+"""The ELF target (libelf + libdw, kgdb_pcpu._kvm.ElfKvm), without GDB.
 
 The differential test runs every function on every CPU through both targets,
 the ELF one here and the GDB one in a real GDB, and wants the same answers,
-which must also be truth.json's.
+which must also be truth.json's.  The CLI on top of it (python3 -m
+kgdb_pcpu) is tested in tests/test_cli.py.
 """
 
 import json
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from conftest import ROOT, SHAPES, run_gdb
 from kgdb_pcpu import _kvm
 from kvm_snapshot import snapshot
-
-
-def cli(dump_or_paths, *args):
-    if isinstance(dump_or_paths, tuple):
-        kernel, core = dump_or_paths
-    else:
-        kernel, core = dump_or_paths.kernel, dump_or_paths.vmcore
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "gdb"))
-    return subprocess.run([sys.executable, "-m", "kgdb_pcpu", "-N", kernel, "-M", core, *args],
-                          capture_output=True, text=True, env=env, timeout=120)
 
 
 def gdb_snapshot(dump):
@@ -78,48 +68,8 @@ def test_struct_layouts_come_from_dwarf(vmcore):
         kd.struct_members("nosuch")
 
 
-def test_cli_commands_text(vmcore):
-    dump = vmcore("amd64")
-    t = dump.truth
-    assert cli(dump, "maxcpu").stdout == "%d\n" % t["mp_maxcpus"]
-    assert cli(dump, "ncpus").stdout == "%d\n" % t["mp_ncpus"]
-    assert cli(dump, "cpus").stdout == "0-3\n"
-    out = cli(dump, "pcpu", "2").stdout.splitlines()
-    assert "pc_cpuid = 2" in out
-    assert "pc_curthread = %#x" % t["pcpu"]["2"]["curthread"] in out
-    assert "pc_dynamic = %d" % t["pcpu"]["2"]["dynamic"] in out
-    out = cli(dump, "dpcpu", "dpcpu_int", "1,3").stdout.splitlines()
-    values = t["dpcpu"]["dpcpu_int"]["values"]
-    assert out == ["cpu 1: %d" % values["1"], "cpu 3: %d" % values["3"]]
-    stats = t["dpcpu"]["dpcpu_stats"]["values"]["2"]
-    assert cli(dump, "dpcpu", "dpcpu_stats", "2").stdout == "cpu 2: {ds_calls = %d, ds_bytes = %d}\n" % (
-        stats["ds_calls"], stats["ds_bytes"])
-    for name, c in t["counters"].items():
-        if "." in name:
-            assert cli(dump, "counter", name).stdout == "%d\n" % c["sum"], name
-    assert cli(dump, "counter", "tcpstat").stdout.splitlines() == [
-        "[%d] = %d" % (i, s) for i, s in enumerate(t["counter_arrays"]["tcpstat"]["sums"])]
-    c = t["counters"]["vm_cnt.v_swtch"]
-    assert cli(dump, "counter", hex(c["value"])).stdout == "%d\n" % c["sum"]
-
-
-def test_cli_json(vmcore):
-    dump = vmcore("sparse")
-    t = dump.truth
-    assert json.loads(cli(dump, "--json", "cpus").stdout) == t["cpus"]
-    got = json.loads(cli(dump, "--json", "dpcpu", "pcpu_entry_dpcpu_int", "all").stdout)
-    assert got["cpus"]["0"]["value"] == t["dpcpu"]["dpcpu_int"]["values"]["0"]
-    assert {k: v["value"] for k, v in got["cpus"].items()} == t["dpcpu"]["dpcpu_int"]["values"]
-    got = json.loads(cli(dump, "--json", "dpcpu", "dpcpu_int", "2").stdout)
-    assert got["cpus"] == {"2": None}
-    got = json.loads(cli(dump, "--json", "counter", "tcpstat").stdout)
-    assert got["sums"] == t["counter_arrays"]["tcpstat"]["sums"]
-    got = json.loads(cli(dump, "--json", "pcpu", "6").stdout)
-    assert got["fields"]["pc_cpuid"] == 6 and got["address"] == t["pcpu"]["6"]["addr"]
-
-
-def test_cli_errors_are_one_line_and_exit_1(vmcore, tmp_path):
-    dump = vmcore("amd64")
+def test_open_errors_are_one_line_of_their_class(vmcore, tmp_path):
+    dump = vmcore("amd64-15.0")
     cut = tmp_path / "vmcore.cut"
     with open(dump.vmcore, "rb") as f:
         cut.write_bytes(f.read()[: os.path.getsize(dump.vmcore) // 2])
@@ -127,23 +77,68 @@ def test_cli_errors_are_one_line_and_exit_1(vmcore, tmp_path):
     shutil.copy(dump.kernel, stripped)
     subprocess.run(["strip", "--strip-all", str(stripped)], check=True)
     cases = [
-        ((str(tmp_path / "nope"), dump.vmcore), ["maxcpu"], "kernel file %s: No such file or directory" % (tmp_path / "nope")),
-        ((str(tmp_path), dump.vmcore), ["maxcpu"], "kernel file %s is not an ELF file" % tmp_path),
-        ((dump.kernel, str(cut)), ["maxcpu"], "core file %s is cut short" % cut),
-        ((str(stripped), dump.vmcore), ["maxcpu"], "kernel file %s has no symbol table" % stripped),
-        ((dump.kernel, dump.vmcore), ["counter", "0x100000000000"], "cannot read counter slot"),
-        ((dump.kernel, dump.vmcore), ["pcpu", "7"], "CPU 7 not found"),
-        ((dump.kernel, dump.vmcore), ["pcpu", "256"], "CPU 256 too big (mp_maxcpus is 256)"),
-        ((dump.kernel, dump.vmcore), ["pcpu", "two"], "invalid CPU 'two': not a number"),
-        ((dump.kernel, dump.vmcore), ["dpcpu", "mp_ncpus"], "no DPCPU variable mp_ncpus"),
-        ((dump.kernel, dump.vmcore), ["dpcpu", "dpcpu_int", "5-2"], "range 5-2 is reversed"),
-        ((dump.kernel, dump.vmcore), ["counter", "no_such_symbol"], "unable to find no_such_symbol"),
-        ((dump.kernel, dump.vmcore), ["counter", "mp_ncpus"], "mp_ncpus is not a counter_u64_t or an array of them"),
-        ((dump.kernel, dump.vmcore), ["counter", "vm_cnt.v_nope"], "struct vmmeter has no field v_nope"),
-        ((dump.kernel, dump.vmcore), ["counter", "mp_ncpus.x"], "mp_ncpus is not a struct: no field x"),
+        ((str(tmp_path / "nope"), dump.vmcore), _kvm.InvalidError,
+         "kernel file %s: No such file or directory" % (tmp_path / "nope")),
+        ((str(tmp_path), dump.vmcore), _kvm.InvalidError, "kernel file %s is not an ELF file" % tmp_path),
+        ((dump.kernel, str(cut)), _kvm.CorruptError, "core file %s is cut short" % cut),
+        ((str(stripped), dump.vmcore), _kvm.SymbolError, "kernel file %s has no symbol table" % stripped),
     ]
-    for paths, args, message in cases:
-        r = cli(paths, *args)
-        assert r.returncode == 1, (args, r.stdout, r.stderr)
-        assert r.stdout == ""
-        assert len(r.stderr.splitlines()) == 1 and message in r.stderr, (args, r.stderr)
+    for paths, cls, message in cases:
+        with pytest.raises(cls) as e:
+            _kvm.ElfKvm(*paths)
+        assert str(e.value).startswith(message) and "\n" not in str(e.value)
+
+
+# -- the value APIs on the ELF target --------------------------------------------
+
+
+def test_elfkvm_is_a_kvm_that_reads_the_elf_itself(vmcore):
+    dump = vmcore("amd64-15.0")
+    kd = _kvm.ElfKvm(dump.kernel, dump.vmcore)
+    assert isinstance(kd, _kvm.Kvm) and type(_kvm.open_elf(dump.kernel, dump.vmcore)) is _kvm.ElfKvm
+    assert (kd.pointer_size, kd.byteorder) == (8, "little")
+    assert kd.lookup("mp_ncpus") > 0
+    with pytest.raises(_kvm.SymbolError, match="^unable to find no_such$"):
+        kd.lookup("no_such")
+    with pytest.raises(_kvm.InvalidError, match="kernel file /nonexistent: No such file"):
+        _kvm.ElfKvm("/nonexistent", dump.vmcore)
+    assert _kvm.ElfKvm(dump.kernel, dump.vmcore, maxcpus=dump.truth["mp_maxcpus"]).cpus() == dump.truth["cpus"]
+
+
+def test_elf_symbol_names(vmcore):
+    dump = vmcore("amd64-15.0")
+    names = _kvm.elf_symbol_names(dump.kernel, "pcpu_entry_dpcpu_")
+    assert names == sorted(set(names))
+    assert {"pcpu_entry_" + n for n in dump.truth["dpcpu"]} <= set(names)
+    assert all(n.startswith("pcpu_entry_dpcpu_") for n in names)
+    assert "mp_ncpus" in _kvm.elf_symbol_names(dump.kernel, "mp_")
+    assert _kvm.elf_symbol_names(dump.kernel, "no such prefix") == []
+    with pytest.raises(_kvm.InvalidError, match="is not an ELF file"):
+        _kvm.elf_symbol_names(dump.dir, "x")
+
+
+def test_fields_lists_and_dpcpu_copies_from_the_dump(vmcore):
+    dump = vmcore("amd64-15.0-sparse")
+    t = dump.truth
+    kd = _kvm.ElfKvm(dump.kernel, dump.vmcore)
+    members = {m[0]: m for m in kd.struct_members("pcpu")}
+    fields = [(members[n][1], members[n][2], "u") for n in ("pc_cpuid", "pc_curthread", "pc_dynamic")]
+    rows = kd.read_fields([t["pcpu"][str(c)]["addr"] for c in t["cpus"]], fields)
+    assert rows == [(c, t["pcpu"][str(c)]["curthread"], t["pcpu"][str(c)]["dynamic"]) for c in t["cpus"]]
+    assert kd.read_pointers(kd.lookup("cpuid_to_pcpu"), len(t["cpus"]))[0] == t["pcpu"]["0"]["addr"]
+    # allproc: a LIST of struct proc linked through p_list.
+    p_list = {m[0]: m for m in kd.struct_members("proc")}["p_list"][1]
+    first = kd.read_pointers(kd.lookup("allproc"), 1)[0]
+    assert kd.walk_list(first, p_list) == [p["addr"] for p in t["allproc"]]
+    var = t["dpcpu"]["dpcpu_int"]
+    assert kd.dpcpu_fields(var["template_addr"], t["cpus"], [(0, 4, "i")]) == [
+        (var["values"][str(c)],) for c in t["cpus"]]
+    assert kd.dpcpu_read(var["template_addr"], 4, t["cpus"][:1]) == [
+        var["values"][str(t["cpus"][0])].to_bytes(4, "little", signed=True)]
+    assert kd.dpcpu_template(var["template_addr"]) == var["template_addr"]
+    with pytest.raises(_kvm.CpuAbsentError, match="^CPU %d not found$" % t["absent"][0]):
+        kd.dpcpu_fields(var["template_addr"], t["absent"][:1], [(0, 4, "i")])
+    name, c = next(iter(t["counters"].items()))
+    assert kd.counter_u64_fetch_partial([c["value"]]) == ([c["sum"]], [])
+    with pytest.raises(_kvm.NullCounterError):
+        kd.counter_u64_fetch(0)

@@ -737,3 +737,222 @@ def test_a_null_counter_is_an_error_in_every_path(shape):
     assert _kvm.kvm_read_zpcpu(kd, 0, 8, 0) == -1
     assert _kvm.kvm_geterr(kd) == "counter is NULL (not allocated)"
     assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]
+
+
+# -- the value APIs ------------------------------------------------------------
+
+
+def test_pointer_size_and_byteorder_are_the_targets(amd64):
+    k, kd, t = amd64
+    assert (kd.pointer_size, kd.byteorder) == (8, "little")
+    kd = _kvm.Kvm(k.lookup, k.read, pcpu_size=4096, pcpu_fields={}, pointer_size=4, byteorder="big")
+    assert (kd.pointer_size, kd.byteorder) == (4, "big")
+    with pytest.raises(AttributeError):
+        kd.pointer_size = 8
+
+
+def test_maxcpus_overrides_a_garbage_mp_maxcpus():
+    k, layout, t = build_kernel("amd64")
+    k.write_u32(k.symbols["mp_maxcpus"], 0x7FFFFFFF)
+    with pytest.raises(_kvm.CorruptError, match="^mp_maxcpus is 2147483647: not a CPU count"):
+        open_handle(k, layout).cpus()
+    kd = open_handle(k, layout, maxcpus=256)
+    assert kd.getmaxcpu() == 256 and kd.cpus() == t.cpus
+    assert kd.counter_u64_fetch(t.counters[0]) == t.sums[0]
+    with pytest.raises(_kvm.InvalidError, match="^maxcpus 70000 is not in 0..65536$"):
+        open_handle(k, layout, maxcpus=70000)
+
+
+PC_NAME, PC_SIGNED = 0x40, 0xB0
+
+
+def _pcpu_names(k, t):
+    for cpu, pc in t.pcpu_addr.items():
+        k.write(pc + PC_NAME, b"cpu%d\0junk" % cpu)
+        k.write(pc + PC_SIGNED, struct.pack("<h", -100 - cpu))
+
+
+def test_read_fields_decodes_each_records_fields():
+    k, layout, t = build_kernel("amd64", maxid=5, absent=(3,))
+    _pcpu_names(k, t)
+    kd = open_handle(k, layout)
+    kd.cpus()
+    addrs = [t.pcpu_addr[c] for c in t.cpus] + [0, 0x10]
+    fields = [(PC_CPUID, 4, "u"), (PC_NAME, 16, "s"), (PC_SIGNED, 2, "i"), (PC_SIGNED, 2, "u")]
+    k.reads.clear()
+    rows = kd.read_fields(addrs, fields)
+    assert rows[:-2] == [(c, "cpu%d" % c, -100 - c, (-100 - c) & 0xFFFF) for c in t.cpus]
+    assert rows[-2:] == [None, None]
+    # One read per address span (from the first field to the end of the
+    # last), none for address 0.
+    span = PC_SIGNED + 2 - PC_CPUID
+    assert k.reads == [(a + PC_CPUID, span) for a in sorted(addrs[:-2] + [0x10])]
+    assert kd.read_fields([], fields) == []
+    assert kd.read_fields(addrs[:1], []) == [()]
+
+
+def test_read_fields_strings_and_big_endian():
+    mem = {0x1000: b"\x12\x34\xff\xfe" + "héllo".encode() + b"\xff\0"}
+    kd = _kvm.Kvm(lambda name: None, lambda a, s: mem[0x1000][a - 0x1000:a - 0x1000 + s],
+                  pcpu_size=4096, pcpu_fields={}, byteorder="big")
+    assert kd.read_fields([0x1000], [(0, 2, "u"), (2, 2, "i"), (4, 8, "s")]) == [
+        (0x1234, -2, "héllo\ufffd")]
+
+
+def test_read_fields_bad_fields():
+    k, layout, t = build_kernel("amd64")
+    kd = open_handle(k, layout)
+    for bad in ([(0, 4, "x")], [(0, 4)], [(0, 4, "uu")], [5]):
+        with pytest.raises(ValueError, match=r"fields: item 0 is not \(offset, size, kind\)"):
+            kd.read_fields([t.pcpu_addr[0]], bad)
+    with pytest.raises(_kvm.InvalidError, match="^field 1: 9 bytes: an integer is 1 to 8 bytes"):
+        kd.read_fields([t.pcpu_addr[0]], [(0, 4, "u"), (8, 9, "i")])
+    with pytest.raises(_kvm.InvalidError, match="^the fields span 2097152 bytes, more than 1048576$"):
+        kd.read_fields([t.pcpu_addr[0]], [(0, 4, "u"), (1 << 20, 1 << 20, "s")])
+
+
+def test_read_pointers(amd64):
+    k, kd, t = amd64
+    c2p = k.symbols["cpuid_to_pcpu"]
+    k.reads.clear()
+    assert kd.read_pointers(c2p, 6) == [t.pcpu_addr.get(c, 0) for c in range(6)]
+    assert k.reads == [(c2p, 48)]
+    assert kd.read_pointers(c2p, 0) == []
+    with pytest.raises(_kvm.FaultError) as e:
+        kd.read_pointers(c2p, 257)
+    assert str(e.value) == "cannot read pointer array (2056 bytes at %#x)" % c2p
+    assert e.value.address == c2p
+    kd = _kvm.Kvm(k.lookup, k.read, pcpu_size=4096, pcpu_fields={}, pointer_size=4)
+    lo = [v & 0xFFFFFFFF for c in range(2) for v in (t.pcpu_addr[c], t.pcpu_addr[c] >> 32)]
+    assert kd.read_pointers(c2p, 4) == lo
+
+
+def _chain(k, addrs, next_offset):
+    for a, b in zip(addrs, addrs[1:] + [0]):
+        k.write_u64(a + next_offset, b)
+
+
+def test_walk_list(amd64):
+    k, kd, t = amd64
+    base = k.alloc(4096)
+    elems = [base + 64 * i for i in (3, 0, 7, 5)]
+    _chain(k, elems, 8)
+    assert kd.walk_list(elems[0], 8) == elems
+    assert kd.walk_list(0, 8) == []
+    with pytest.raises(_kvm.CorruptError) as e:
+        kd.walk_list(elems[0], 8, limit=3)
+    assert str(e.value) == "the list at %#x has more than 3 elements (corrupt dump?)" % elems[0]
+    assert e.value.address == elems[0]
+    k.write_u64(elems[3] + 8, elems[1])  # the last links back to the second
+    with pytest.raises(_kvm.CorruptError) as e:
+        kd.walk_list(elems[0], 8)
+    assert str(e.value) == ("the list at %#x loops: element %#x links back to %#x (corrupt dump?)"
+                            % (elems[0], elems[3], elems[1]))
+    assert e.value.address == elems[1]
+    k.write_u64(elems[3] + 8, 0x20)
+    with pytest.raises(_kvm.FaultError) as e:
+        kd.walk_list(elems[0], 8)
+    assert str(e.value) == "cannot read the link of list element 0x20 (8 bytes at 0x28)"
+    assert e.value.address == 0x28
+
+
+def test_walk_list_honours_ctrl_c():
+    k, layout, t = build_kernel("amd64")
+    base = k.alloc(8 * 4096)
+    elems = [base + 16 * i for i in range(2048)]
+    _chain(k, elems, 0)
+    calls = []
+
+    def read(addr, size):
+        calls.append(addr)
+        if len(calls) == 100:
+            _thread.interrupt_main()
+        return k.read(addr, size)
+
+    kd = _kvm.Kvm(k.lookup, read, **layout)
+    with pytest.raises(KeyboardInterrupt):
+        kd.walk_list(elems[0], 0)
+    assert len(calls) < 110
+
+
+def test_dpcpu_fields_and_read_of_many_cpus():
+    k, layout, t = build_kernel("arm64", maxid=5, absent=(2,))
+    kd = open_handle(k, layout, read_window=1 << 20)
+    sym = k.symbols["pcpu_entry_dpcpu_int"]
+    cpus = [5, 0, 3]
+    assert kd.dpcpu_fields(sym, cpus, [(0, 4, "u"), (0, 2, "i")]) == [
+        (t.dpcpu_int[c], t.dpcpu_int[c]) for c in cpus]
+    assert kd.dpcpu_read(sym, 4, cpus) == [struct.pack("<I", t.dpcpu_int[c]) for c in cpus]
+    k.unreadable.add(kd.dpcpu_addr(sym, 3))
+    assert kd.dpcpu_read(sym, 4, cpus)[2] is None
+    assert kd.dpcpu_fields(sym, cpus, [(0, 4, "u")])[2] is None
+    assert kd.dpcpu_read(sym, 0, [0]) == [b""]
+    with pytest.raises(_kvm.CpuAbsentError, match="^CPU 2 not found$"):
+        kd.dpcpu_read(sym, 4, [0, 2])
+    with pytest.raises(_kvm.CpuRangeError, match=r"^CPU 256 too big \(mp_maxcpus is 256\)$"):
+        kd.dpcpu_fields(sym, [256], [(0, 4, "u")])
+    with pytest.raises(_kvm.NotPerCpuError) as e:
+        kd.dpcpu_read(k.symbols["mp_ncpus"], 4, [0])
+    assert e.value.address == k.symbols["mp_ncpus"]
+
+
+def test_templates_after_module_relocation(amd64):
+    k, kd, t = amd64
+    start, stop = kd.dpcpu_bounds()
+    image = 0x7F0000001000
+    kd.dpcpu_set_modules([(image, image + 32, start + 64)])
+    assert kd.dpcpu_template(start + 8) == start + 8
+    assert kd.dpcpu_template(image + 8) == start + 72
+    with pytest.raises(_kvm.NotPerCpuError, match="^%#x is not a DPCPU variable" % (image + 32)):
+        kd.dpcpu_template(image + 32)
+    vstart = k.define("__start_set_vnet", 256)
+    k.symbols["__stop_set_vnet"] = vstart + 256
+    kd.clear_cache()
+    kd.vnet_set_modules([(image, image + 32, vstart + 128)])
+    assert kd.vnet_template(vstart + 16) == vstart + 16
+    assert kd.vnet_template(image + 16) == vstart + 144
+    with pytest.raises(_kvm.NotPerCpuError, match="^%#x is not a VNET variable" % start):
+        kd.vnet_template(start)
+
+
+def test_counter_slots_of_chosen_cpus():
+    k, layout, t = build_kernel("amd64", maxid=7, absent=(2, 5))
+    kd = open_handle(k, layout)
+    c = t.counters[1]
+    assert kd.counter_u64_slots(c) == sorted(t.slots[1].items())
+    assert kd.counter_u64_slots(c, cpus=None) == sorted(t.slots[1].items())
+    assert kd.counter_u64_slots(c, [7, 0, 7]) == [(7, t.slots[1][7]), (0, t.slots[1][0]), (7, t.slots[1][7])]
+    assert kd.counter_u64_slots(c, []) == []
+    with pytest.raises(_kvm.CpuAbsentError, match="^CPU 5 not found$"):
+        kd.counter_u64_slots(c, [0, 5])
+    with pytest.raises(_kvm.CpuRangeError):
+        kd.counter_u64_slots(c, [256])
+
+
+def test_counter_fetch_partial_leaves_out_unreadable_slots():
+    k, layout, t = build_kernel("amd64", maxid=7, absent=(2,))
+    kd = open_handle(k, layout)
+    assert kd.counter_u64_fetch_partial(t.counters) == (t.sums, [])
+    bad6 = kd.zpcpu_addr(t.counters[3], 6)
+    bad1 = kd.zpcpu_addr(t.counters[0], 1)
+    k.unreadable.update({bad6, bad1})
+    sums = list(t.sums)
+    sums[3] -= t.slots[3][6]
+    sums[0] -= t.slots[0][1]
+    assert kd.counter_u64_fetch_partial(t.counters) == (sums, [1, 6])
+    assert kd.counter_u64_fetch_partial([]) == ([], [])
+    with pytest.raises(_kvm.FaultError):
+        kd.counter_u64_fetch_array(t.counters)
+    with pytest.raises(_kvm.NullCounterError, match=NULL_COUNTER):
+        kd.counter_u64_fetch_partial([t.counters[0], 0])
+
+
+def test_the_generic_handle_reads_no_elf():
+    k, layout, t = build_kernel("amd64")
+    kd = open_handle(k, layout)
+    for name in ("lookup", "symbol_size", "read", "struct_members", "variable_type"):
+        assert not hasattr(kd, name)
+        assert hasattr(_kvm.ElfKvm, name)
+    assert issubclass(_kvm.ElfKvm, _kvm.Kvm)
+    with pytest.raises(TypeError):
+        _kvm.Kvm.__init__(_kvm.ElfKvm.__new__(_kvm.ElfKvm), k.lookup, k.read, **layout)

@@ -11,6 +11,7 @@
  *   bytes 4-5   sizeof(struct pcpu) (0 means 4096)
  *   bytes 6-7   a CPU id to query (signed)
  *   then 2 bytes per symbol: its offset in the image
+ * The image also serves as records, lists and DPCPU/VNET objects.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 static const char *const symbols[] = {
 	"mp_maxcpus", "mp_ncpus", "mp_maxid", "cpuid_to_pcpu", "all_cpus",
 	"dpcpu_off", "__start_set_pcpu", "__stop_set_pcpu", "osreldate",
+	"__start_set_vnet", "__stop_set_vnet",
 };
 #define	NSYMS	(sizeof(symbols) / sizeof(symbols[0]))
 #define	HEADER	(8 + 2 * NSYMS)
@@ -63,15 +65,88 @@ fuzz_read(void *arg, uint64_t addr, void *buf, size_t size)
 	return (KP_TARGET_OK);
 }
 
+/* Values out of memory: records, pointer arrays, lists. */
+static void
+exercise_values(kvm_t *kd, uint64_t addr)
+{
+	static const struct kp_field fields[] = {
+		{ 0, 4, KP_FIELD_UINT },
+		{ 8, 8, KP_FIELD_INT },
+		{ 16, 16, KP_FIELD_STRING },
+	};
+	uint64_t addrs[3] = { addr, addr + 24, 0 }, ptrs[4], *elems;
+	struct kp_rows *rows;
+	struct kp_error *err;
+	size_t n;
+
+	err = kp_read_fields(kd, addrs, 3, fields, 3, &rows);
+	if (err == NULL)
+		kp_rows_free(rows);
+	kp_error_destroy(err);
+	kp_error_destroy(kp_read_pointer_array(kd, addr, 4, ptrs));
+	err = kp_walk_list(kd, addr, 8, 1000, &elems, &n);
+	if (err == NULL)
+		free(elems);
+	kp_error_destroy(err);
+}
+
+/* DPCPU and VNET objects on the present CPUs and on the CPU of the input. */
+static void
+exercise_sets(kvm_t *kd, int cpu, uint64_t addr, const int *cpus, int n)
+{
+	static const struct kp_field fields[] = { { 0, 8, KP_FIELD_UINT } };
+	struct kp_reloc mod = { addr, addr + 64, IMAGE_BASE };
+	int some[2] = { cpu, 0 };
+	unsigned char out[2 * 16];
+	struct kp_rows *rows;
+	struct kp_error *err;
+	uint64_t v;
+	bool ok[2];
+
+	kp_error_destroy(kp_dpcpu_set_modules(kd, &mod, 1));
+	kp_error_destroy(kp_dpcpu_addr(kd, addr, cpu, &v));
+	kp_error_destroy(kp_dpcpu_template(kd, addr, &v));
+	kp_error_destroy(kp_dpcpu_read(kd, addr, 16, some, 2, out, ok));
+	err = kp_dpcpu_fields(kd, addr, cpus, (size_t)n, fields, 1, &rows);
+	if (err == NULL)
+		kp_rows_free(rows);
+	kp_error_destroy(err);
+	kp_error_destroy(kp_vnet_set_modules(kd, &mod, 1));
+	kp_error_destroy(kp_vnet_template(kd, addr, &v));
+	kp_error_destroy(kp_vnet_addr(kd, addr, addr, &v));
+}
+
+/* zpcpu slots and counter(9), NULL counters included. */
+static void
+exercise_counters(kvm_t *kd, int cpu, uint64_t addr, int n)
+{
+	uint64_t bases[3] = { addr, addr + 8, addr + 4096 };
+	uint64_t sums[3], v, stride, *slots;
+	int some[2] = { 0, cpu }, *missing;
+	enum kp_zpcpu_rule rule;
+	size_t nmissing;
+
+	kp_error_destroy(kp_zpcpu_rule(kd, &rule, &stride));
+	kp_error_destroy(kp_counter_fetch_array(kd, bases, 3, sums));
+	kp_error_destroy(kp_counter_fetch(kd, 0, &v));
+	kp_error_destroy(kp_counter_slots(kd, addr, some, 2, sums));
+	/* One value per present CPU, as kp_counter_slots() wants then. */
+	slots = calloc(n > 0 ? (size_t)n : 1, sizeof(*slots));
+	missing = calloc(n > 0 ? (size_t)n : 1, sizeof(*missing));
+	if (slots != NULL && missing != NULL) {
+		kp_error_destroy(kp_counter_slots(kd, addr, NULL, 0, slots));
+		kp_error_destroy(kp_counter_fetch_partial(kd, bases, 3, sums,
+		    missing, &nmissing));
+	}
+	free(slots);
+	free(missing);
+}
+
 static void
 exercise(kvm_t *kd, int cpu, uint64_t addr)
 {
-	struct kp_reloc mod = { addr, addr + 64, IMAGE_BASE };
-	uint64_t bases[3] = { addr, addr + 8, addr + 4096 };
-	uint64_t sums[3], v, stride, *slots;
-	enum kp_zpcpu_rule rule;
 	unsigned char buf[16];
-	const int *cpus;
+	const int *cpus = NULL;
 	unsigned int id;
 	int n;
 	void *p;
@@ -87,16 +162,9 @@ exercise(kvm_t *kd, int cpu, uint64_t addr)
 	kp_error_destroy(kp_maxid(kd, &id));
 	n = 0;
 	kp_error_destroy(kp_cpus(kd, &cpus, &n));
-	kp_error_destroy(kp_dpcpu_set_modules(kd, &mod, 1));
-	kp_error_destroy(kp_dpcpu_addr(kd, addr, cpu, &v));
-	kp_error_destroy(kp_zpcpu_rule(kd, &rule, &stride));
-	kp_error_destroy(kp_counter_fetch_array(kd, bases, 3, sums));
-	/* One value per present CPU, as kp_counter_slots() requires. */
-	slots = calloc(n > 0 ? (size_t)n : 1, sizeof(*slots));
-	if (slots != NULL) {
-		kp_error_destroy(kp_counter_slots(kd, addr, slots));
-		free(slots);
-	}
+	exercise_values(kd, addr);
+	exercise_sets(kd, cpu, addr, cpus, n);
+	exercise_counters(kd, cpu, addr, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

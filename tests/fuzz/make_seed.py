@@ -9,11 +9,13 @@ import struct
 import sys
 
 SYMBOLS = ["mp_maxcpus", "mp_ncpus", "mp_maxid", "cpuid_to_pcpu", "all_cpus",
-           "dpcpu_off", "__start_set_pcpu", "__stop_set_pcpu", "osreldate"]
+           "dpcpu_off", "__start_set_pcpu", "__stop_set_pcpu", "osreldate",
+           "__start_set_vnet", "__stop_set_vnet"]
 BASE = 0x1000
 OFFSETS = {"mp_maxcpus": 0x0, "mp_ncpus": 0x4, "mp_maxid": 0x8, "osreldate": 0xC,
            "all_cpus": 0x10, "cpuid_to_pcpu": 0x20, "dpcpu_off": 0x40,
-           "__start_set_pcpu": 0x60, "__stop_set_pcpu": 0x80}
+           "__start_set_pcpu": 0x60, "__stop_set_pcpu": 0x80,
+           "__start_set_vnet": 0xA0, "__stop_set_vnet": 0xC0}
 PCPU_SIZE, PC_ZPCPU_OFFSET = 0x100, 0x20
 
 

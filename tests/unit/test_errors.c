@@ -68,7 +68,7 @@ op_counter_slots(kvm_t *kd, struct ut_kernel *k)
 {
 	uint64_t values[UT_MAXCPU];
 
-	return (kp_counter_slots(kd, k->counters[2], values));
+	return (kp_counter_slots(kd, k->counters[2], NULL, 0, values));
 }
 
 static struct kp_error *
@@ -89,6 +89,101 @@ op_read_uints(kvm_t *kd, struct ut_kernel *k)
 	return (kp_read_uints(kd, addrs, 3, 4, values, ok));
 }
 
+static struct kp_error *
+op_counter_slots_of(kvm_t *kd, struct ut_kernel *k)
+{
+	int cpus[3] = { 5, 0, 3 };
+	uint64_t values[3];
+
+	return (kp_counter_slots(kd, k->counters[2], cpus, 3, values));
+}
+
+static struct kp_error *
+op_counter_fetch_partial(kvm_t *kd, struct ut_kernel *k)
+{
+	uint64_t sums[UT_NCOUNTERS];
+	int missing[UT_MAXCPU];
+	size_t n;
+
+	return (kp_counter_fetch_partial(kd, k->counters, UT_NCOUNTERS, sums,
+	    missing, &n));
+}
+
+static const int some_cpus[] = { 0, 1, 3, 5 };
+
+static struct kp_error *
+op_read_fields(kvm_t *kd, struct ut_kernel *k)
+{
+	static const struct kp_field fields[] = {
+		{ UT_PC_CPUID, 4, KP_FIELD_UINT },
+		{ UT_PC_NAME, 16, KP_FIELD_STRING },
+	};
+	uint64_t addrs[4] = { k->pcpu[0], 0, k->pcpu[3], k->pcpu[5] };
+	struct kp_rows *rows = NULL;
+	struct kp_error *err;
+
+	err = kp_read_fields(kd, addrs, 4, fields, 2, &rows);
+	kp_rows_free(rows);
+	return (err);
+}
+
+static struct kp_error *
+op_dpcpu_fields(kvm_t *kd, struct ut_kernel *k)
+{
+	static const struct kp_field fields[] = { { 0, 4, KP_FIELD_INT } };
+	struct kp_rows *rows = NULL;
+	struct kp_error *err;
+
+	err = kp_dpcpu_fields(kd, k->dpcpu_int, some_cpus, 4, fields, 1,
+	    &rows);
+	kp_rows_free(rows);
+	return (err);
+}
+
+static struct kp_error *
+op_dpcpu_read(kvm_t *kd, struct ut_kernel *k)
+{
+	unsigned char out[4 * 8];
+	bool ok[4];
+
+	return (kp_dpcpu_read(kd, k->dpcpu_int, 8, some_cpus, 4, out, ok));
+}
+
+static struct kp_error *
+op_walk_list(kvm_t *kd, struct ut_kernel *k)
+{
+	uint64_t *elems = NULL;
+	struct kp_error *err;
+	size_t n;
+
+	err = kp_walk_list(kd, k->pcpu[0], UT_PC_NEXT, 100, &elems, &n);
+	free(elems);
+	return (err);
+}
+
+static struct kp_error *
+op_read_pointer_array(kvm_t *kd, struct ut_kernel *k)
+{
+	uint64_t addr, ptrs[8];
+	struct kp_error *err;
+
+	(void)k;
+	if ((err = kp_lookup_symbol(kd, "cpuid_to_pcpu", &addr)) != NULL)
+		return (err);
+	return (kp_read_pointer_array(kd, addr, 8, ptrs));
+}
+
+static struct kp_error *
+op_templates(kvm_t *kd, struct ut_kernel *k)
+{
+	uint64_t addr;
+	struct kp_error *err;
+
+	if ((err = kp_dpcpu_template(kd, k->dpcpu_int, &addr)) != NULL)
+		return (err);
+	return (kp_vnet_template(kd, k->vnet_start, &addr));
+}
+
 static const struct {
 	const char *name;
 	op_fn *fn;
@@ -102,6 +197,14 @@ static const struct {
 	{ "kp_counter_slots", op_counter_slots },
 	{ "kp_read_zpcpu", op_read_zpcpu },
 	{ "kp_read_uints", op_read_uints },
+	{ "kp_counter_slots of CPUs", op_counter_slots_of },
+	{ "kp_counter_fetch_partial", op_counter_fetch_partial },
+	{ "kp_read_fields", op_read_fields },
+	{ "kp_dpcpu_fields", op_dpcpu_fields },
+	{ "kp_dpcpu_read", op_dpcpu_read },
+	{ "kp_walk_list", op_walk_list },
+	{ "kp_read_pointer_array", op_read_pointer_array },
+	{ "kp_dpcpu_template, kp_vnet_template", op_templates },
 };
 
 #define	NOPS	(sizeof(ops) / sizeof(ops[0]))

@@ -46,7 +46,8 @@ test_each_era_finds_every_slot(void)
 			}
 			CHECK_OK(kp_counter_fetch(kd, k.counters[i], &sum));
 			CHECK_EQ(sum, k.sums[i]);
-			CHECK_OK(kp_counter_slots(kd, k.counters[i], slots));
+			CHECK_OK(kp_counter_slots(kd, k.counters[i],
+			    kd->cpu_list, (size_t)kd->cpu_count, slots));
 			for (n = 0, cpu = 0; cpu <= 6; cpu++) {
 				if (cpu != 4)
 					CHECK_EQ(slots[n++], k.slot[i][cpu]);
@@ -137,6 +138,8 @@ test_a_null_counter_is_an_error_before_any_read(void)
 {
 	struct ut_kernel k;
 	uint64_t v, sums[3], bases[3], slots[UT_MAXCPU];
+	int missing[UT_MAXCPU];
+	size_t nmissing;
 	kvm_t *kd;
 
 	ut_kernel(&k, UT_AMD64_13, 3, 4, 0);
@@ -146,10 +149,12 @@ test_a_null_counter_is_an_error_before_any_read(void)
 	bases[2] = k.counters[2];
 	CHECK_ERR(kp_counter_fetch(kd, 0, &v), KP_ERR_NULL,
 	    "counter is NULL (not allocated)");
-	CHECK_ERR(kp_counter_slots(kd, 0, slots), KP_ERR_NULL,
+	CHECK_ERR(kp_counter_slots(kd, 0, NULL, 0, slots), KP_ERR_NULL,
 	    "counter is NULL (not allocated)");
 	CHECK_ERR(kp_counter_fetch_array(kd, bases, 3, sums), KP_ERR_NULL,
 	    "counter is NULL (not allocated)");
+	CHECK_ERR(kp_counter_fetch_partial(kd, bases, 3, sums, missing,
+	    &nmissing), KP_ERR_NULL, "counter is NULL (not allocated)");
 	CHECK_ERR(kp_read_zpcpu(kd, 0, &v, 8, 0), KP_ERR_NULL,
 	    "counter is NULL (not allocated)");
 	CHECK_ERR(kp_zpcpu_addr(kd, 0, 0, &v), KP_ERR_NULL,
@@ -236,6 +241,63 @@ test_a_read_window_merges_slots(void)
 	ut_free(&k.t);
 }
 
+static void
+test_slots_of_chosen_cpus(void)
+{
+	struct ut_kernel k;
+	uint64_t values[4];
+	int cpus[4] = { 6, 0, 3, 6 };
+	kvm_t *kd;
+
+	ut_kernel(&k, UT_ARM64_13, 6, 8, 1 << 2);
+	kd = ut_open(&k.t);
+	CHECK_OK(kp_counter_slots(kd, k.counters[2], cpus, 4, values));
+	CHECK_EQ(values[0], k.slot[2][6]);
+	CHECK_EQ(values[1], k.slot[2][0]);
+	CHECK_EQ(values[2], k.slot[2][3]);
+	CHECK_EQ(values[3], k.slot[2][6]);
+	cpus[1] = 2;
+	CHECK_ERR(kp_counter_slots(kd, k.counters[2], cpus, 4, values),
+	    KP_ERR_ABSENT, "CPU 2 not found");
+	cpus[1] = 8;
+	CHECK_ERR(kp_counter_slots(kd, k.counters[2], cpus, 4, values),
+	    KP_ERR_RANGE, "CPU 8 too big (mp_maxcpus is 8)");
+	kp_close(kd);
+	ut_free(&k.t);
+}
+
+static void
+test_partial_sums_leave_out_unreadable_slots(void)
+{
+	struct ut_kernel k;
+	uint64_t sums[UT_NCOUNTERS], bad;
+	int missing[UT_MAXCPU], i;
+	size_t nmissing;
+	kvm_t *kd;
+
+	ut_kernel(&k, UT_AMD64_13, 5, 8, 1 << 1);
+	kd = ut_open(&k.t);
+	CHECK_OK(kp_counter_fetch_partial(kd, k.counters, UT_NCOUNTERS, sums,
+	    missing, &nmissing));
+	CHECK_EQ(nmissing, 0);
+	for (i = 0; i < UT_NCOUNTERS; i++)
+		CHECK_EQ(sums[i], k.sums[i]);
+	/* CPU 4's slot of counter 2 is unreadable: only that one is left out. */
+	CHECK_OK(kp_zpcpu_addr(kd, k.counters[2], 4, &bad));
+	k.t.unreadable = bad;
+	CHECK_OK(kp_counter_fetch_partial(kd, k.counters, UT_NCOUNTERS, sums,
+	    missing, &nmissing));
+	CHECK_EQ(nmissing, 1);
+	CHECK_EQ(missing[0], 4);
+	for (i = 0; i < UT_NCOUNTERS; i++)
+		CHECK_EQ(sums[i], k.sums[i] - (i == 2 ? k.slot[2][4] : 0));
+	/* The strict sums refuse. */
+	CHECK_ERR(kp_counter_fetch_array(kd, k.counters, UT_NCOUNTERS, sums),
+	    KP_ERR_FAULT, NULL);
+	kp_close(kd);
+	ut_free(&k.t);
+}
+
 static const struct ut_test tests[] = {
 	{ "each_era_finds_every_slot", test_each_era_finds_every_slot },
 	{ "user_stride_overrides_the_era", test_user_stride_overrides_the_era },
@@ -249,6 +311,9 @@ static const struct ut_test tests[] = {
 	{ "fetch_array_reads_one_page_per_cpu",
 	  test_fetch_array_reads_one_page_per_cpu },
 	{ "a_read_window_merges_slots", test_a_read_window_merges_slots },
+	{ "slots_of_chosen_cpus", test_slots_of_chosen_cpus },
+	{ "partial_sums_leave_out_unreadable_slots",
+	  test_partial_sums_leave_out_unreadable_slots },
 };
 
 UT_MAIN(tests)

@@ -336,6 +336,14 @@ ut_kernel(struct ut_kernel *k, enum ut_shape shape, int maxid, int maxcpus,
 		ut_put(t, pc + UT_PC_DYNAMIC, k->dpcpu_off[cpu], 8);
 		ut_put(t, area, 1000 + 17 * (uint64_t)cpu, 4);
 	}
+	/* cpuhead: the present CPUs' struct pcpu, linked in order. */
+	ut_put(t, ut_define(t, "cpuhead", ps), k->pcpu[0], ps);
+	for (cpu = maxid, zoff = 0; cpu >= 0; cpu--) {
+		if (!k->present[cpu])
+			continue;
+		ut_put(t, k->pcpu[cpu] + UT_PC_NEXT, zoff, ps);
+		zoff = k->pcpu[cpu];
+	}
 	/* counter(9): one chunk, one slot page (or pcpu size) per CPU id. */
 	stride = shape == UT_AMD64_11 ? t->layout.pcpu_size : UT_PAGE;
 	chunk = ut_alloc(t, stride * (size_t)(maxid + 1), UT_PAGE);

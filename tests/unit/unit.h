@@ -133,6 +133,7 @@ enum ut_shape {
 #define	UT_PC_CPUID	0x34
 #define	UT_PC_NAME	0x40	/* char[16] */
 #define	UT_PC_DYNAMIC	0x90
+#define	UT_PC_NEXT	0x98	/* the next present CPU's, as pc_allcpu */
 #define	UT_PC_ZPCPU	0xa0
 
 struct ut_kernel {
@@ -153,7 +154,8 @@ struct ut_kernel {
 /*
  * Lay out a kernel: CPUs 0 .. maxid, those in absent (bit n: CPU n) never
  * started, mp_maxcpus maxcpus.  Every per-CPU value says whose it is:
- * struct pcpu n has pc_cpuid n and pc_name "cpuN"; CPU n's copy of
+ * struct pcpu n has pc_cpuid n and pc_name "cpuN", and links to the next
+ * present CPU's at UT_PC_NEXT (cpuhead, a list); CPU n's copy of
  * dpcpu_int is 1000 + 17n; counter i's slot of CPU n is (i+1)*1000 + 7n
  * (absent CPUs' slots hold 0xdead0000 + n, never summed).
  */
