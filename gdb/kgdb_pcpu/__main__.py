@@ -1,4 +1,5 @@
-"""python3 -m kgdb_pcpu -N KERNEL -M CORE COMMAND (see kgdb_pcpu.cli)."""
+"""python3 -m kgdb_pcpu -N KERNEL -M CORE COMMAND: kgdb-pcpu(1) without the
+installed command (see kgdb_pcpu.cli)."""
 
 import sys
 
