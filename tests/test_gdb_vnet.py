@@ -8,9 +8,13 @@ web's vnet, the default one.  On the other shapes (no VIMAGE) the same
 names are plain globals.
 """
 
+import json
+import re
+import subprocess
+
 import pytest
 
-from conftest import run_gdb
+from conftest import GDB, LOADER, ROOT, run_gdb
 
 PLAIN_VARS = ("ipforwarding", "tcp_mssdflt")
 MASK = (1 << 64) - 1
@@ -20,6 +24,13 @@ def explain_and_print(cmd):
     return ("python _e = gdb.execute(%r, to_string=True).strip(); "
             "gdb.write(_e + '\\n'); gdb.execute('output ' + _e); gdb.write('\\n')"
             % cmd)
+
+
+def value_of(text):
+    """VALUE of counter-fetch's "$N = VALUE" line."""
+    m = re.match(r"\$\d+ = (\S+)\n?\Z", text)
+    assert m, "not a $N = VALUE line: %r" % text
+    return m.group(1)
 
 
 def stack_order(truth):
@@ -36,9 +47,9 @@ def module_vnet_vars(truth):
     return out
 
 
-@pytest.fixture(scope="module")
-def dump(vmcore):
-    return vmcore("vimage")
+@pytest.fixture(scope="module", params=["amd64-15.0-vimage", "amd64-12.4-vimage"])
+def dump(request, vmcore):
+    return vmcore(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -227,15 +238,15 @@ def test_netstat_s_per_stack(dump, run):
         assert run.lines("netstat_addr_" + stack) == netstat_lines(stats)
         assert run.lines("array_" + stack) == [
             "[%d] = %d" % (i, s) for i, s in enumerate(stats["sums"])]
-        assert run.out("elem_" + stack) == "%d\n" % stats["sums"][3]
-        assert run.out("elem_full_" + stack) == "%d\n" % stats["sums"][4]
-        assert run.out("elem_expr_" + stack) == "%d\n" % stats["sums"][3]
+        assert value_of(run.out("elem_" + stack)) == "%d" % stats["sums"][3]
+        assert value_of(run.out("elem_full_" + stack)) == "%d" % stats["sums"][4]
+        assert value_of(run.out("elem_expr_" + stack)) == "%d" % stats["sums"][3]
         assert run.out("fn_counter_" + stack) == str(stats["sums"][3])
         slots = stats["elements"][1]["slots"]
         lines = run.lines("elem_v_" + stack)
         assert [l.split()[:3] for l in lines[:-1]] == [
             ["cpu", "%s:" % c, str(slots[str(c)])] for c in dump.present()]
-        assert lines[-1] == "total: %d" % stats["sums"][1]
+        assert value_of(lines[-1]) == "%d" % stats["sums"][1]
 
 
 def test_netstat_s_stacks_differ(dump):
@@ -246,7 +257,7 @@ def test_netstat_s_stacks_differ(dump):
 def test_counter_fetch_default_stack(dump, run):
     stats = dump.truth["vnets"][dump.truth["vnet_default"]]["vars"]["tcpstat"]
     assert run.lines("netstat_default") == netstat_lines(stats)
-    assert run.out("elem_default") == "%d\n" % stats["sums"][0]
+    assert value_of(run.out("elem_default")) == "%d" % stats["sums"][0]
     assert run.out("fn_counter_default") == str(stats["sums"][0])
 
 
@@ -254,7 +265,9 @@ def test_counter_fetch_explain(dump, run):
     cpu = str(dump.truth["selected_cpu"])
     for stack, info in dump.truth["vnets"].items():
         expr, value = run.out("elem_e_" + stack).split("\n", 1)
-        assert "(*(counter_u64_t (*)[36])0x%x)" % info["vars"]["tcpstat"]["addr"] in expr
+        count = len(info["vars"]["tcpstat"]["values"])
+        assert "(*(counter_u64_t (*)[%d])0x%x)" % (
+            count, info["vars"]["tcpstat"]["addr"]) in expr
         assert value.strip() == str(info["vars"]["tcpstat"]["elements"][2]["slots"][cpu])
 
 
@@ -272,8 +285,15 @@ def test_errors(dump, run):
     assert run.error("err_print_no_jail") == no_jail
     assert run.out("err_print_no_jail") == ""
     assert run.error("err_counter_no_jail") == no_jail
-    assert run.error("err_counter_no_value") == "option -V needs a value"
-    assert "is not a struct vnet (vnet_magic_n is 0x" in run.error("err_not_a_vnet")
+    assert run.error("err_counter_no_value") == "option -V needs a value (VNET)"
+    # The magic this kernel's struct vnet is set with: 0x3e0d8f29 without
+    # vnet_shutdown (12.x), 0x5e4a6f28 with it (13.0 and later).
+    magic = dump.truth["vnets"]["vnet0"]["magic"]
+    assert magic == (0x3e0d8f29 if dump.shape.startswith("amd64-12.") else 0x5e4a6f28)
+    message = run.error("err_not_a_vnet")
+    assert message.startswith("0x%x is not a struct vnet (vnet_magic_n is 0x"
+                              % dump.truth["vnets"]["vnet0"]["data_mem"])
+    assert message.endswith(", not 0x%x)" % magic)
     assert run.error("err_unreadable_vnet") == \
         "0x8 is not a struct vnet: cannot read memory there"
     assert run.error("err_null_vnet") == "the vnet is NULL"
@@ -314,7 +334,8 @@ def test_help(run):
 # --- Without VIMAGE: the same names are plain globals. ----------------------
 
 
-@pytest.fixture(scope="module", params=["amd64", "modules"])
+@pytest.fixture(scope="module", params=["amd64-15.0", "amd64-15.0-modules",
+                                        "amd64-12.4", "amd64-11.4"])
 def plain(request, vmcore):
     dump = vmcore(request.param)
     steps = [
@@ -322,6 +343,10 @@ def plain(request, vmcore):
         ("V_prefix", 'output $V("V_tcp_mssdflt")'),
         ("V_full", 'output $V("vnet_entry_ipforwarding")'),
         ("V_vnet0", 'output $V("ipforwarding", "vnet0")'),
+        # FreeBSD's selftest: the second argument is accepted and ignored.
+        ("V_selftest", 'output $V("ipforwarding", "gdbselftest")'),
+        ("V_ignored_ptr", 'output $V("ipforwarding", (struct vnet *)8)'),
+        ("V_ignored_int", 'output $V("tcp_mssdflt", 1.5)'),
         ("V_amp", 'output &$V("ipforwarding") == &ipforwarding'),
         ("V_counter", 'output $counter($V("tcpstat")[3])'),
         ("print", "vnet-print ipforwarding"),
@@ -343,6 +368,9 @@ def test_plain_globals_without_vimage(plain):
     assert run.out("V_prefix") == str(values["tcp_mssdflt"])
     assert run.out("V_full") == str(values["ipforwarding"])
     assert run.out("V_vnet0") == str(values["ipforwarding"])
+    assert run.out("V_selftest") == str(values["ipforwarding"])
+    assert run.out("V_ignored_ptr") == str(values["ipforwarding"])
+    assert run.out("V_ignored_int") == str(values["tcp_mssdflt"])
     assert run.out("V_amp") == "1"
     assert run.out("print") == "vnet vnet0: %d\n" % values["ipforwarding"]
     assert run.out("print_x") == "vnet vnet0: 0x%x\n" % values["tcp_mssdflt"]
@@ -361,3 +389,95 @@ def test_plain_errors_without_vimage(plain):
     assert run.error("list").startswith("this kernel is not built with options VIMAGE")
     assert run.error("bad_jail") == 'No jail named "nojail".'
     assert run.out("still_usable") == "42"
+
+
+# --- $V is cheap: what it read once is kept until the target runs. ---------
+
+XFER = re.compile(r":target_xfer_partial \(([1-4]), [^,]*, [^,]*, [^,]*, "
+                  r"(0x[0-9a-f]+), (\d+)\)")
+
+
+def logged_reads(path):
+    """(address, length) of every memory transfer GDB logged in path."""
+    with open(path, errors="replace") as f:
+        return [(int(m.group(2), 16), int(m.group(3)))
+                for m in XFER.finditer(f.read())]
+
+
+def logged(path, commands):
+    return (["set logging file %s" % path, "set logging overwrite on",
+             "set logging redirect off", "set logging debugredirect on",
+             "set logging enabled on", "set debug target 1"]
+            + list(commands) + ["set debug target 0", "set logging enabled off"])
+
+
+def touching(reads, spans):
+    return [(a, n) for a, n in reads
+            if any(a < lo + size and lo < a + n for lo, size in spans)]
+
+
+def test_V_reads_the_lists_once_per_stop(dump, tmp_path):
+    truth = dump.truth
+    logs = {k: str(tmp_path / (k + ".log")) for k in ("first", "again", "other")}
+    run = run_gdb(dump, [
+        ("sizes", "output (int)sizeof(struct vnet) * 1000 + (int)sizeof(struct thread)"),
+        ("first", logged(logs["first"], ['output $V("ipforwarding")'])),
+        ("again", logged(logs["again"], ['output $V("ipforwarding")',
+                                         'output $V("tcp_mssdflt")'])),
+        ("jail", 'output $V("ipforwarding", "db")'),
+        ("other", logged(logs["other"], ['output $V("ipforwarding", "db")',
+                                         'output $V("tcp_mssdflt", "web")'])),
+        ("cleared", ["python import kgdb_pcpu; kgdb_pcpu.target.clear_cache()",
+                     'output $V("tcp_mssdflt", "web")']),
+    ])
+    vnet_size, thread_size = divmod(int(run.out("sizes")), 1000)
+    web = truth["vnets"]["web"]
+    assert run.out("first") == str(web["vars"]["ipforwarding"])
+    assert run.out("again") == "%d%d" % (web["vars"]["ipforwarding"],
+                                         web["vars"]["tcp_mssdflt"])
+    structs = ([(v["addr"], vnet_size) for v in truth["vnets"].values()]
+               + [(int(a), thread_size) for a in truth["threads"]]
+               + [(j["addr"], 64) for n, j in truth["jails"].items() if n != "0"]
+               + [(truth["pcpu"][str(c)]["addr"], truth["pcpu_size"])
+                  for c in dump.present()])
+    copy = truth["vnet_vars"]["ipforwarding"]["template_addr"] + web["data_base"]
+    first = logged_reads(logs["first"])
+    assert touching(first, [(copy, 4)]), "the log shows the value's read"
+    assert touching(first, structs), "the first call reads the kernel's lists"
+    assert touching(logged_reads(logs["again"]), structs) == []
+    assert touching(logged_reads(logs["other"]), structs) == []
+    assert run.out("cleared") == str(web["vars"]["tcp_mssdflt"])
+
+
+# --- The default vnet of a thread off-CPU, live. ------------------------------
+
+
+def test_V_default_is_td_vnet_on_a_cpu_or_not(dump, tmp_path):
+    """The fixture kernel run live: the selected thread taken off its CPU
+    keeps its td_vnet (found on allproc); a NULL td_vnet means vnet0."""
+    live = tmp_path / "live.json"
+    cpu = dump.truth["selected_cpu"]
+    pcpu = "cpuid_to_pcpu[%d]" % cpu
+    out = subprocess.run(
+        [GDB, "-nx", "-batch", "-ex", "set confirm off", "-x", str(LOADER),
+         "-ex", "break fixture_ready", "-ex", "run",
+         "-ex", "echo @@\\n",
+         "-ex", 'output $V("ipforwarding")', "-ex", "echo \\n",
+         "-ex", "set $td = %s->pc_curthread" % pcpu,
+         "-ex", "set var %s->pc_curthread = %s->pc_idlethread" % (pcpu, pcpu),
+         "-ex", "set var $td->td_oncpu = -1",
+         "-ex", 'output $V("ipforwarding")', "-ex", "echo \\n",
+         "-ex", "set var $td->td_vnet = 0",
+         "-ex", 'output $V("ipforwarding")', "-ex", "echo \\n",
+         "-ex", "kill", "--args", dump.kernel, str(live)],
+        capture_output=True, text=True, timeout=300, cwd=str(ROOT))
+    assert "Traceback" not in out.stderr and "Python Exception" not in out.stderr
+    assert "@@\n" in out.stdout, out.stdout + out.stderr
+    truth = json.loads(live.read_text())
+    vnets = truth["vnets"]
+    default = truth["vnet_default"]
+    assert default != "vnet0"
+    assert out.stdout.split("@@\n", 1)[1].splitlines()[:3] == [
+        str(vnets[default]["vars"]["ipforwarding"]),
+        str(vnets[default]["vars"]["ipforwarding"]),
+        str(vnets["vnet0"]["vars"]["ipforwarding"])], out.stderr

@@ -3,8 +3,9 @@
 import gdb
 
 from . import target, vnet
-from .common import (fmt_p, format_value, one_line, parse_format, take_word,
-                     user_errors)
+from .args import parse_format, take_word
+from .errors import one_line, user_errors
+from .fmt import fmt_p, format_value
 from ._kvm import KvmError
 
 _NOT_VIMAGE = ("this kernel is not built with options VIMAGE (no vnet0): "

@@ -1,14 +1,19 @@
 """VNET: the virtual network stacks of a VIMAGE kernel, and their variables.
 
 VNET_DEFINE(type, x) makes the symbol vnet_entry_x in the section set_vnet,
-a template (sys/net/vnet.h): stack V's copy of x is at
-&vnet_entry_x + V->vnet_data_base, after a module's variable was relocated
-to the kernel's copy of the module's set_vnet (modules.py).  The core does
-that arithmetic and its checks (kd.vnet_addr); this module finds the
-stacks: every struct vnet on vnet_head, vnet0 the base one, each jail's
-pr_vnet (allprison), and the selected thread's td_vnet.
+a template: stack V's copy of x is at &vnet_entry_x + V->vnet_data_base,
+after a module's variable was relocated to the kernel's copy of the
+module's set_vnet (docs/FREEBSD.md, VNET).  The core does that arithmetic
+and its checks (kd.vnet_addr); this module finds the stacks: every struct
+vnet on vnet_head, vnet0 the base one, each jail's pr_vnet (allprison), and
+the selected thread's td_vnet, the default one as in FreeBSD 15's $V.
 
-Without options VIMAGE, VNET_DEFINE makes a plain global named x, and the
+The lists are walked and their fields read by the core (kd.walk_list,
+kd.read_fields), once per stop: they live in the Target's vnet_stacks,
+which Target.invalidate() drops when the target runs or its memory is
+written.  Offsets and sizes come from the debug info, once per handle.
+
+Without options VIMAGE, VNET_DEFINE makes a plain global named x and the
 kernel has no vnet0: every name here is then the plain global.
 """
 
@@ -16,76 +21,221 @@ import re
 
 import gdb
 
-from . import default_cpu, modules, symbols, target
-from .common import string_arg
+from . import default_cpu, modules, symbols, symtab, target
+from .args import string_arg
 from ._kvm import KvmError
 
 PREFIX = "vnet_entry_"
-VNET_MAGIC_N = 0x5e4a6f28       # sys/net/vnet.h
 BASE_NAME = "vnet0"
-_MAX_LIST = 1000000
+# VNET_MAGIC_N of sys/net/vnet.h changed when struct vnet gained
+# vnet_shutdown (13.0): docs/FREEBSD.md, VNET.
+MAGIC_SHUTDOWN = 0x5e4a6f28
+MAGIC_BEFORE_SHUTDOWN = 0x3e0d8f29
 
 _INT = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)\Z")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def vimage():
-    """Whether the kernel was built with options VIMAGE (it has vnet0).
+    """Whether the kernel was built with options VIMAGE (it has vnet0)."""
+    return target.current().vimage
 
-    Kept on the handle's Target, which is rebuilt when the symbols change."""
+
+# --- Layout, from the debug info, once per handle. --------------------------
+
+
+def _member(gtype, path):
+    """(byte offset, size) of the member path ("vnet_le.le_next") of the
+    struct gtype, or None when it has no such member."""
+    offset = 0
+    for name in path.split("."):
+        gtype = gtype.strip_typedefs()
+        try:
+            field = gtype[name]
+        except (KeyError, TypeError, gdb.error):
+            return None
+        if field.bitpos is None:
+            return None
+        offset += field.bitpos // 8
+        gtype = field.type
+    return offset, gtype.sizeof
+
+
+def _head_member(symbol, path):
+    """(address of symbol + offset of its member path, size), or None."""
+    addr = symtab.symbol_address(symbol)
+    sym = symtab.lookup_symbol(symbol)
+    if addr is None or sym is None:
+        return None
+    member = _member(sym.type, path)
+    if member is None:
+        return None
+    return addr + member[0], member[1]
+
+
+class _Layout:
+    """Where the fields this module reads are, for one handle."""
+
+    def __init__(self):
+        vnet = symtab.lookup_struct("vnet")
+        self.vnet_next = vnet and _member(vnet, "vnet_le.le_next")
+        self.magic = vnet and _member(vnet, "vnet_magic_n")
+        self.data_base = vnet and _member(vnet, "vnet_data_base")
+        # The value vnet_alloc() stores, by the era of struct vnet.
+        self.expected_magic = (MAGIC_SHUTDOWN
+                               if vnet and _member(vnet, "vnet_shutdown")
+                               else MAGIC_BEFORE_SHUTDOWN)
+        self.vnet_head = _head_member("vnet_head", "lh_first")
+        prison = symtab.lookup_struct("prison")
+        self.allprison = _head_member("allprison", "tqh_first")
+        self.pr_next = prison and _member(prison, "pr_list.tqe_next")
+        self.pr_name = prison and _member(prison, "pr_name")
+        self.pr_vnet = prison and _member(prison, "pr_vnet")
+        proc = symtab.lookup_struct("proc")
+        thread = symtab.lookup_struct("thread")
+        self.allproc = _head_member("allproc", "lh_first")
+        self.p_next = proc and _member(proc, "p_list.le_next")
+        self.p_threads = proc and _member(proc, "p_threads.tqh_first")
+        self.td_next = thread and _member(thread, "td_plist.tqe_next")
+        self.td_tid = thread and _member(thread, "td_tid")
+        self.td_vnet = thread and _member(thread, "td_vnet")
+
+    def vnet_fields(self):
+        """read_fields' fields of a struct vnet: vnet_data_base, then
+        vnet_magic_n when it has one."""
+        if not self.data_base:
+            raise gdb.GdbError("no struct vnet with vnet_data_base in the "
+                               "debug info")
+        fields = [(self.data_base[0], self.data_base[1], "u")]
+        if self.magic is not None:
+            fields.append((self.magic[0], self.magic[1], "u"))
+        return fields
+
+
+def _layout(tgt):
+    layout = tgt.cache.get("vnet")
+    if layout is None:
+        layout = tgt.cache["vnet"] = _Layout()
+    return layout
+
+
+# --- What was read while stopped. -------------------------------------------
+
+
+class _Stopped:
+    """The vnets, jails and threads read since the target last stopped."""
+
+    def __init__(self):
+        self.base = None            # the value of vnet0
+        self.vnets = {}             # struct vnet address -> (data_base, magic)
+        self.stacks = None          # [Stack], vnet0 first
+        self.jails = None           # [(pr_name, pr_vnet)] of allprison
+        self.curthreads = None      # {td_tid: td_vnet} of the CPUs' curthreads
+        self.threads = None         # {td_tid: td_vnet} of allproc
+
+
+def _stopped(tgt):
+    if tgt.vnet_stacks is None:
+        tgt.vnet_stacks = _Stopped()
+    return tgt.vnet_stacks
+
+
+def _pointer(kd, addr):
+    return kd.read_pointers(addr, 1)[0]
+
+
+def _walk(kd, head, next_member):
+    """The elements of the sys/queue.h list whose head pointer is at head
+    ((address, size), from _head_member)."""
+    if head is None or next_member is None:
+        return []
+    first = _pointer(kd, head[0])
+    return kd.walk_list(first, next_member[0]) if first else []
+
+
+def base_address():
+    """The struct vnet of the base stack (the value of vnet0)."""
     tgt = target.current()
-    known = getattr(tgt, "vnet_vimage", None)
-    if known is None:
-        known = tgt.vnet_vimage = target.symbol_address("vnet0") is not None
-    return known
+    stopped = _stopped(tgt)
+    if stopped.base is None:
+        addr = symtab.symbol_address(BASE_NAME)
+        if addr is None:
+            raise gdb.GdbError("No symbol \"%s\" in the kernel." % BASE_NAME)
+        stopped.base = _pointer(tgt.kd, addr)
+    return stopped.base
 
 
-def _global(name):
-    sym = target._lookup_symbol(name)
-    if sym is None or sym.needs_frame:
-        raise gdb.GdbError("No symbol \"%s\" in the kernel." % name)
-    return sym.value()
+def _read_vnets(tgt, addresses):
+    """Read vnet_data_base and vnet_magic_n of each struct vnet at
+    addresses, into the stopped state (None for an unreadable one)."""
+    stopped = _stopped(tgt)
+    todo = [a for a in addresses if a not in stopped.vnets]
+    if todo:
+        layout = _layout(tgt)
+        for addr, got in zip(todo, tgt.kd.read_fields(todo,
+                                                      layout.vnet_fields())):
+            stopped.vnets[addr] = got
+    return stopped
 
 
-def _vnet_ptr_type():
-    vnet_type = target.lookup_struct("vnet")
-    if vnet_type is None:
-        raise gdb.GdbError("no struct vnet in the debug info")
-    return vnet_type.pointer()
+def data_base(address):
+    """vnet_data_base of the struct vnet at address, after checking that it
+    is one (its vnet_magic_n, as this kernel's struct vnet sets it)."""
+    if address == 0:
+        raise gdb.GdbError("the vnet is NULL")
+    tgt = target.current()
+    got = _read_vnets(tgt, [address]).vnets[address]
+    if got is None:
+        raise gdb.GdbError("0x%x is not a struct vnet: cannot read memory "
+                           "there" % address)
+    expected = _layout(tgt).expected_magic
+    if len(got) > 1 and got[1] != expected:
+        raise gdb.GdbError("0x%x is not a struct vnet (vnet_magic_n is "
+                           "0x%x, not 0x%x)" % (address, got[1], expected))
+    return got[0]
 
 
-def _has_field(gtype, name):
-    try:
-        return any(f.name == name for f in gtype.strip_typedefs().fields())
-    except (TypeError, gdb.error):
-        return False
+def jails():
+    """[(jail name, its pr_vnet)] of allprison, in list order."""
+    tgt = target.current()
+    stopped = _stopped(tgt)
+    if stopped.jails is None:
+        layout = _layout(tgt)
+        found = []
+        prisons = _walk(tgt.kd, layout.allprison, layout.pr_next)
+        if prisons and layout.pr_name and layout.pr_vnet:
+            fields = [(layout.pr_name[0], layout.pr_name[1], "s"),
+                      (layout.pr_vnet[0], layout.pr_vnet[1], "u")]
+            for addr, got in zip(prisons, tgt.kd.read_fields(prisons, fields)):
+                found.append(got if got is not None else ("0x%x" % addr, 0))
+        stopped.jails = found
+    return stopped.jails
 
 
-def _walk(first, link, next_name):
-    """The elements of a sys/queue.h list from its first element."""
-    seen = set()
-    elm = first
-    while int(elm) != 0:
-        addr = int(elm)
-        if addr in seen or len(seen) >= _MAX_LIST:
-            raise gdb.GdbError("list loops at 0x%x" % addr)
-        seen.add(addr)
-        yield elm
-        elm = elm[link][next_name]
+def _prison0_name():
+    """pr_name of prison0 (the host, "0"), or None."""
+    tgt = target.current()
+    layout = _layout(tgt)
+    addr = symtab.symbol_address("prison0")
+    if addr is None or not layout.pr_name:
+        return None
+    got = tgt.kd.read_fields([addr], [(layout.pr_name[0], layout.pr_name[1],
+                                      "s")])[0]
+    return got[0] if got else None
 
 
 class Stack:
-    """One network stack: its struct vnet, vnet_data_base and users."""
+    """One network stack: its struct vnet and vnet_data_base."""
 
-    def __init__(self, address, data_base, is_base, jails):
+    def __init__(self, address, base, label=None):
         self.address = address
-        self.data_base = data_base
-        self.is_base = is_base          # vnet0
-        self.jails = jails              # names of the jails whose pr_vnet it is
-        self.label = None               # set by the caller when named
+        self.data_base = base
+        self.label = label          # how the user named it, if they did
 
     def names(self):
-        """vnet0 for the base stack, then the jails using it."""
-        return ([BASE_NAME] if self.is_base else []) + self.jails
+        """vnet0 for the base stack, then the jails whose pr_vnet it is."""
+        names = [BASE_NAME] if self.address == base_address() else []
+        return names + [n for n, v in jails() if v == self.address]
 
     def name(self):
         """How a block of output names it: the label it was asked by, else
@@ -96,103 +246,46 @@ class Stack:
         return names[0] if names else "0x%x" % self.address
 
 
-def jails():
-    """[(jail name, its pr_vnet address)] of allprison, in list order."""
-    if target.symbol_address("allprison") is None:
-        return []
-    out = []
-    for pr in _walk(_global("allprison")["tqh_first"], "pr_list", "tqe_next"):
-        try:
-            name = pr["pr_name"].string(length=-1)
-        except (gdb.error, UnicodeDecodeError):
-            name = "0x%x" % int(pr)
-        vnet = int(pr["pr_vnet"]) if _has_field(pr.type.target(), "pr_vnet") else 0
-        out.append((name, vnet))
-    return out
-
-
-def _prison0_name():
-    """pr_name of prison0, the host ("0"), or None."""
-    if target.symbol_address("prison0") is None:
-        return None
-    try:
-        return _global("prison0")["pr_name"].string(length=-1)
-    except (gdb.error, UnicodeDecodeError):
-        return None
-
-
-def _data_base(address):
-    vnet = gdb.Value(address).cast(_vnet_ptr_type()).dereference()
-    return int(vnet["vnet_data_base"])
-
-
-def check_vnet(address):
-    """KvmError unless address holds a struct vnet (its vnet_magic_n)."""
-    if address == 0:
-        raise gdb.GdbError("the vnet is NULL")
-    vnet = gdb.Value(address).cast(_vnet_ptr_type()).dereference()
-    if _has_field(vnet.type, "vnet_magic_n"):
-        try:
-            magic = int(vnet["vnet_magic_n"])
-        except gdb.MemoryError:
-            raise gdb.GdbError("0x%x is not a struct vnet: cannot read memory "
-                               "there" % address) from None
-        if magic != VNET_MAGIC_N:
-            raise gdb.GdbError("0x%x is not a struct vnet (vnet_magic_n is "
-                               "0x%x, not 0x%x)" % (address, magic,
-                                                    VNET_MAGIC_N))
-
-
-def base_address():
-    return int(_global("vnet0"))
+def stack_at(address, label=None):
+    """The Stack of the struct vnet at address (checked)."""
+    return Stack(address, data_base(address), label)
 
 
 def stacks():
-    """Every stack: vnet0 first, then vnet_head in creation order.
+    """Every stack: vnet0 first, then vnet_head from the oldest.
 
     vnet_alloc() inserts at the head of vnet_head, so the list runs from
     the newest stack to the oldest."""
-    base = base_address()
-    addrs = []
-    if target.symbol_address("vnet_head") is not None:
-        addrs = [int(v) for v in _walk(_global("vnet_head")["lh_first"],
-                                       "vnet_le", "le_next")]
-        addrs.reverse()
-    if base in addrs:
-        addrs.remove(base)
-    addrs.insert(0, base)
-    users = {}
-    for name, vnet in jails():
-        users.setdefault(vnet, []).append(name)
-    return [Stack(a, _data_base(a), a == base, users.get(a, [])) for a in addrs]
-
-
-def stack_at(address, label=None):
-    """The Stack of the struct vnet at address."""
-    check_vnet(address)
-    for st in stacks():
-        if st.address == address:
-            st.label = label
-            return st
-    st = Stack(address, _data_base(address), False, [])
-    st.label = label
-    return st
+    tgt = target.current()
+    stopped = _stopped(tgt)
+    if stopped.stacks is None:
+        layout = _layout(tgt)
+        base = base_address()
+        addrs = list(reversed(_walk(tgt.kd, layout.vnet_head,
+                                    layout.vnet_next)))
+        addrs = [base] + [a for a in addrs if a != base]
+        _read_vnets(tgt, addrs)
+        stopped.stacks = [Stack(a, (stopped.vnets[a] or (0,))[0])
+                          for a in addrs]
+    return stopped.stacks
 
 
 def resolve(text):
-    """The Stack a user names: vnet0, a jail's name, or a vnet address."""
+    """The Stack a user names: a jail's name, vnet0, the host's jail name
+    (prison0, "0"), or a struct vnet address.  A jail's name comes first,
+    as FreeBSD's $V looks strings up in allprison only."""
     text = text.strip()
     if not text:
         raise gdb.GdbError("a VNET is required (vnet0, a jail name or a "
                            "struct vnet address)")
-    if text == BASE_NAME or text == _prison0_name():
-        return stack_at(base_address(), BASE_NAME)
     known = jails()
     for name, vnet in known:
         if name == text:
             if vnet == 0:
                 raise gdb.GdbError("jail \"%s\" has no vnet" % text)
             return stack_at(vnet, text)
+    if text == BASE_NAME or text == _prison0_name():
+        return stack_at(base_address(), BASE_NAME)
     if _INT.match(text):
         return stack_at(int(text, 0))
     names = ", ".join([BASE_NAME] + [n for n, _ in known])
@@ -202,7 +295,7 @@ def resolve(text):
 
 def resolve_value(value):
     """The Stack a function argument names: a string, or a struct vnet
-    pointer (or address)."""
+    (its address), a pointer to one, or an address."""
     text = string_arg(value)
     if text is not None:
         return resolve(text)
@@ -215,22 +308,65 @@ def resolve_value(value):
                        "type %s" % value.type)
 
 
-def default_stack():
-    """The selected thread's td_vnet when it runs on a CPU and has one
-    (curvnet), else vnet0: the stack a VNET variable means by default."""
+def _curthread_vnets(tgt, layout):
+    """{td_tid: td_vnet} of every present CPU's curthread."""
+    kd = tgt.kd
+    offset = tgt.pcpu_fields.get("pc_curthread")
+    if offset is None:
+        return {}
+    pcpus = [a for a in (kd.pcpu_addr(cpu) for cpu in kd.cpus()) if a]
+    tds = [got[0] for got in kd.read_fields(pcpus, [(offset, tgt.pointer_size,
+                                                     "u")])
+           if got is not None and got[0]]
+    return _thread_vnets(kd, layout, tds)
+
+
+def _thread_vnets(kd, layout, tds):
+    fields = [(layout.td_tid[0], layout.td_tid[1], "i"),
+              (layout.td_vnet[0], layout.td_vnet[1], "u")]
+    return {got[0]: got[1] for got in kd.read_fields(tds, fields)
+            if got is not None}
+
+
+def _allproc_vnets(tgt, layout):
+    """{td_tid: td_vnet} of every thread of every process on allproc."""
+    kd = tgt.kd
+    procs = _walk(kd, layout.allproc, layout.p_next)
+    if not procs or not layout.p_threads or not layout.td_next:
+        return {}
+    tds = []
+    for got in kd.read_fields(procs, [(layout.p_threads[0],
+                                       layout.p_threads[1], "u")]):
+        if got is not None and got[0]:
+            tds.extend(kd.walk_list(got[0], layout.td_next[0]))
+    return _thread_vnets(kd, layout, tds)
+
+
+def thread_vnet(tid):
+    """td_vnet of the thread whose td_tid is tid, on a CPU or not (its
+    CPU's curthread, else allproc), or None when no thread has that tid."""
     tgt = target.current()
+    layout = _layout(tgt)
+    if not layout.td_tid or not layout.td_vnet:
+        return None
+    stopped = _stopped(tgt)
+    if stopped.curthreads is None:
+        stopped.curthreads = _curthread_vnets(tgt, layout)
+    if tid in stopped.curthreads:
+        return stopped.curthreads[tid]
+    if stopped.threads is None:
+        stopped.threads = _allproc_vnets(tgt, layout)
+    return stopped.threads.get(tid)
+
+
+def default_stack():
+    """The selected thread's td_vnet (whether or not it runs on a CPU),
+    else vnet0: the stack a VNET variable means by default, as FreeBSD 15's
+    $V decides it."""
     tid = default_cpu.selected_tid()
-    if tid is not None:
-        cpu = default_cpu.cpu_of_thread(tgt, tid)
-        if cpu is not None:
-            try:
-                td = tgt.pcpu_value(cpu)["pc_curthread"]
-                if int(td) != 0 and _has_field(td.type.target(), "td_vnet"):
-                    vnet = int(td["td_vnet"])
-                    if vnet != 0:
-                        return stack_at(vnet)
-            except (gdb.error, KvmError):
-                pass
+    vnet = thread_vnet(tid) if tid is not None else None
+    if vnet:
+        return stack_at(vnet)
     return stack_at(base_address(), BASE_NAME)
 
 
@@ -261,7 +397,7 @@ class VnetVar:
             raise gdb.GdbError("%s: %s" % (self.name, str(err).strip())) from None
 
     def value(self, kd, stack):
-        """stack's copy, an lvalue."""
+        """stack's copy, an lvalue (the global itself when plain)."""
         return self.pointer(kd, stack).dereference()
 
     def pointer(self, kd, stack):
@@ -273,6 +409,24 @@ class VnetVar:
         if not text or "{" in text or "<" in text:
             return None
         return "(*(%s)0x%x)" % (text, address)
+
+
+def _variable(name):
+    """(type, address) of the variable symbol name, or None."""
+    sym = symtab.lookup_symbol(name)
+    if sym is None or sym.needs_frame:
+        return None
+    # A declaration (VNET_DECLARE's extern) may come first: GDB resolves
+    # it through the minimal symbol.
+    if not sym.is_variable and sym.addr_class != gdb.SYMBOL_LOC_UNRESOLVED:
+        return None
+    try:
+        value = sym.value()
+    except gdb.error:
+        return None
+    if value.address is None:
+        return None
+    return value.type, int(value.address)
 
 
 def short_name(name):
@@ -289,21 +443,30 @@ def lookup(name):
 
     On a VIMAGE kernel vnet_entry_x, else the symbol itself (which the core
     then refuses, naming its address, unless it lies in a set_vnet); without
-    VIMAGE the plain global x."""
+    VIMAGE the plain global x.  Kept for the handle's life."""
+    tgt = target.current()
+    known = tgt.cache.setdefault("vnet.vars", {})
+    var = known.get(name)
+    if var is None:
+        var = known[name] = _lookup(name, tgt.vimage)
+    return var
+
+
+def _lookup(name, is_vimage):
     name = name.strip()
-    if not re.match(r"[A-Za-z_][A-Za-z0-9_]*\Z", name):
+    if not _NAME.match(name):
         raise gdb.GdbError("invalid VNET variable name \"%s\"" % name)
     short = short_name(name)
-    if vimage():
+    if is_vimage:
         cands = [name] if name.startswith(PREFIX) else [PREFIX + short, name]
     else:
         cands = [short] if name.startswith(("V_", PREFIX)) else [name]
     for cand in cands:
-        var = symbols._symbol_var(cand)
-        if var is not None:
-            return VnetVar(cand, var.type, var.address, not vimage())
+        found = _variable(cand)
+        if found is not None:
+            return VnetVar(cand, found[0], found[1], not is_vimage)
     for cand in cands:
-        if target.symbol_address(cand) is not None:
+        if symtab.symbol_address(cand) is not None:
             raise gdb.GdbError("\"%s\" has no debug info: its type is unknown"
                                % cand)
     cands = list(dict.fromkeys(cands))
@@ -324,7 +487,7 @@ def from_value(value):
 def is_vnet_symbol(name):
     """Whether name is a VNET variable's name (x, V_x, vnet_entry_x) on a
     VIMAGE kernel: the symbol vnet_entry_x exists."""
-    return target.symbol_address(PREFIX + short_name(name)) is not None
+    return symtab.symbol_address(PREFIX + short_name(name)) is not None
 
 
 # --- Expressions that name VNET variables (counter-fetch). -----------------
@@ -367,7 +530,7 @@ def expression(expr, vnet_text=None):
                 and prev not in (".", "->") and prev not in _TAG_KEYWORDS
                 and is_vnet_symbol(text)
                 and (vnet_text is not None or text.startswith(("V_", PREFIX))
-                     or symbols._symbol_var(text) is None)):
+                     or _variable(text) is None)):
             if stack is None:
                 stack = (resolve(vnet_text) if vnet_text is not None
                          else default_stack())
@@ -387,8 +550,8 @@ def expression(expr, vnet_text=None):
 
 
 def resolve_plain(text):
-    """Without VIMAGE every jail shares the one stack: a VNET argument must
-    still name vnet0, a jail or an address."""
+    """Without VIMAGE every jail shares the one stack: a VNET argument of a
+    command must still name vnet0, a jail or an address."""
     text = text.strip()
     if text in (BASE_NAME, "all") or _INT.match(text):
         return
@@ -398,6 +561,7 @@ def resolve_plain(text):
 
 
 def jail_names():
+    """The jail names, for completion ([] when they cannot be read)."""
     try:
         return [name for name, _ in jails()]
     except (gdb.error, gdb.GdbError, KvmError):
