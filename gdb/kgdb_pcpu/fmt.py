@@ -99,7 +99,14 @@ def bar(value, largest, width):
 
 
 def share(value, total):
-    """value as a percentage of total ("12.5%"), or "-" when total is 0."""
+    """value as a percentage of total ("12.5%"); "-" when total is 0, and
+    ">999%" or "<-999%" past those (a slot far larger than a sum that
+    decrements elsewhere cancel)."""
     if total == 0:
         return "-"
-    return "%.1f%%" % (100.0 * value / total)
+    percent = 100.0 * value / total
+    if percent >= 1000:
+        return ">999%"
+    if percent <= -1000:
+        return "<-999%"
+    return "%.1f%%" % percent
