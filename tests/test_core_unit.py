@@ -23,11 +23,27 @@ CFLAGS = ["-std=gnu11", "-g", "-O1", "-Wall", "-Wextra", "-Werror",
 TESTS = sorted(p.stem for p in UNIT.glob("test_*.c"))
 
 
+def _env():
+    # Not the preloads of make test-asan: the compiler needs none, and the
+    # test binaries link their own runtimes.
+    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
+    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
+    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    return env
+
+
+def _cc(out, *args):
+    """cc ... -o out, atomically: another test run may be building it too."""
+    tmp = out.with_name("%s.%d.tmp" % (out.name, os.getpid()))
+    subprocess.run(["cc", *CFLAGS, "-o", str(tmp), *map(str, args)], check=True, env=_env())
+    os.replace(tmp, out)
+
+
 def _compile(src, obj, headers):
     """cc -c src, unless obj is newer than src and every header."""
     if obj.exists() and obj.stat().st_mtime > max(p.stat().st_mtime for p in [src, *headers]):
         return
-    subprocess.run(["cc", *CFLAGS, "-c", "-o", str(obj), str(src)], check=True)
+    _cc(obj, "-c", src)
 
 
 @pytest.fixture(scope="session")
@@ -42,22 +58,13 @@ def core_objects():
     return objs, headers
 
 
-def _env():
-    # Not the preloads of make test-asan: this binary links its own runtimes.
-    env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS")}
-    env["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0"
-    env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-    return env
-
-
 @pytest.mark.parametrize("name", TESTS)
 def test_core_unit(core_objects, name):
     objs, headers = core_objects
     obj = BUILD / (name + ".o")
     _compile(UNIT / (name + ".c"), obj, headers)
     exe = BUILD / name
-    subprocess.run(["cc", *CFLAGS, "-o", str(exe), str(obj), *map(str, objs), "-lelf", "-ldw"],
-                   check=True)
+    _cc(exe, obj, *objs, "-lelf", "-ldw")
     run = subprocess.run([str(exe)], capture_output=True, text=True, env=_env(), timeout=120)
     out = run.stdout + run.stderr
     assert run.returncode == 0, out
