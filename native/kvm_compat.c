@@ -1,7 +1,7 @@
 /*
  * libkvm's per-CPU API (lib/libkvm/kvm_pcpu.c, kvm_getpcpu(3)): the same
  * names, signatures and return conventions, over the core.  What differs
- * from libkvm is listed in README.md under "Differences from libkvm".
+ * from libkvm is listed in docs/libkvm-differences.md.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  *  - libkvm's per-CPU API (kvm_*), same names, signatures and return
  *    conventions as lib/libkvm/kvm_pcpu.c, built on the core.
  *
- * The CPython binding is native/py_kvm.c; nothing in the core uses it.
+ * The CPython binding is native/py_*.c; nothing in the core uses it.
  */
 #ifndef KVM_PCPU_H
 #define KVM_PCPU_H
@@ -246,7 +246,7 @@ struct kp_error *kp_counter_fetch_partial(kvm_t *kd, const uint64_t *bases,
 
 /*
  * libkvm's per-CPU API (lib/libkvm/kvm_pcpu.c, kvm_getpcpu(3)), with the
- * differences listed in README.md under "Differences from libkvm".
+ * differences listed in docs/libkvm-differences.md.
  */
 
 /* Open a handle for the libkvm API; NULL with errbuf (_POSIX2_LINE_MAX) set on failure. */

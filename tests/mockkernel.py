@@ -1,7 +1,7 @@
 """An in-memory FreeBSD-shaped kernel image for testing the native core.
 
 MockKernel is the target (lookup + read over segments of bytes, counting the
-reads); build_kernel() lays out the per-CPU globals of FREEBSD-PCPU.md in it
+reads); build_kernel() lays out the per-CPU globals of docs/FREEBSD.md in it
 for a given kernel shape, and returns the ground truth it wrote.
 """
 

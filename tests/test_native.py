@@ -1,7 +1,7 @@
 """The native core through its binding, on in-memory kernels (tests/mockkernel.py).
 
 libkvm's return values and messages where libkvm is right, and one test per
-difference from libkvm (README.md, "Differences from libkvm").
+difference from libkvm (docs/libkvm-differences.md).
 """
 
 import _thread
