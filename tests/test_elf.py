@@ -30,7 +30,7 @@ def gdb_snapshot(dump):
 def test_elf_and_gdb_targets_agree_with_each_other_and_the_truth(vmcore, shape):
     dump = vmcore(shape)
     t = dump.truth
-    elf = json.loads(json.dumps(snapshot(_kvm.open_elf(dump.kernel, dump.vmcore), t)))
+    elf = json.loads(json.dumps(snapshot(_kvm.ElfKvm(dump.kernel, dump.vmcore), t)))
     assert elf == gdb_snapshot(dump)
     assert (elf["maxcpu"], elf["ncpus"], elf["maxid"]) == (t["mp_maxcpus"], t["mp_ncpus"], t["mp_maxid"])
     assert elf["cpus"] == t["cpus"]
@@ -53,7 +53,7 @@ def test_elf_and_gdb_targets_agree_with_each_other_and_the_truth(vmcore, shape):
 
 def test_struct_layouts_come_from_dwarf(vmcore):
     dump = vmcore("arm64")
-    kd = _kvm.open_elf(dump.kernel, dump.vmcore)
+    kd = _kvm.ElfKvm(dump.kernel, dump.vmcore)
     members = {m[0]: m for m in kd.struct_members("pcpu")}
     assert members["pc_curthread"][3] == "pointer"
     assert members["pc_cpuid"][2:4] == (4, "uint")
