@@ -10,12 +10,11 @@ data (NotPerCpuError).
 
 import os
 import re
-import struct
 
 import gdb
 
 from . import gtypes, interrupt, members, modules, symtab
-from ._kvm import CpuAbsentError, KvmError, NotPerCpuError
+from ._kvm import CpuAbsentError, KvmError, NotPerCpuError, elf_symbol_names
 
 PREFIX = "pcpu_entry_"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -121,8 +120,7 @@ class DpcpuVar:
                                         self.addr(kd, copy.cpu) + offset)
                 continue
             copy.number = row[0]
-            copy.value = gdb.Value(row[0].to_bytes(size, kd.byteorder,
-                                                   signed=signed), gtype)
+            copy.value = gdb.Value(row[0]).cast(gtype)
 
     def _read_values(self, kd, copies, offset, gtype, rest):
         size = gtype.sizeof
@@ -230,68 +228,34 @@ def from_value(value):
     return DpcpuVar(str(value.address), value.type, int(value.address))
 
 
-# --- Names for completion, read from the ELF symbol tables of the objfiles.
-# (Until the core's elf_symbol_names lands: then this goes.)
+# --- Names for completion: the ELF symbol tables of the objfiles. ---------
 
+# (path, mtime, size, prefix) -> names: a kernel's .symtab is read once.
 _names_cache = {}
 
 
-def _elf_symbol_names(path, prefix):
-    """Symbol names starting with prefix in the .symtab of the ELF file path."""
+def _file_names(path, prefix):
+    """The .symtab names of the ELF file path that start with prefix (the
+    core reads the file: kgdb_pcpu._kvm.elf_symbol_names)."""
     try:
         stat = os.stat(path)
     except OSError:
         return []
     key = (path, stat.st_mtime, stat.st_size, prefix)
-    if key in _names_cache:
-        return _names_cache[key]
-    names = []
-    try:
-        with open(path, "rb") as f:
-            ident = f.read(16)
-            if ident[:4] != b"\x7fELF":
-                raise ValueError
-            is64 = ident[4] == 2
-            endian = "<" if ident[5] == 1 else ">"
-            if is64:
-                f.seek(0x28)
-                shoff, = struct.unpack(endian + "Q", f.read(8))
-                f.seek(0x3A)
-                shentsize, shnum = struct.unpack(endian + "HH", f.read(4))
-                shfmt = endian + "IIQQQQIIQQ"
-            else:
-                f.seek(0x20)
-                shoff, = struct.unpack(endian + "I", f.read(4))
-                f.seek(0x2E)
-                shentsize, shnum = struct.unpack(endian + "HH", f.read(4))
-                shfmt = endian + "IIIIIIIIII"
-            f.seek(shoff)
-            raw = f.read(shentsize * shnum)
-            sections = [struct.unpack_from(shfmt, raw, i * shentsize)
-                        for i in range(shnum)]
-            pattern = re.compile(rb"\0(" + re.escape(prefix.encode())
-                                 + rb"[A-Za-z0-9_]*)(?=\0)")
-            for sh in sections:
-                if sh[1] != 2:          # SHT_SYMTAB
-                    continue
-                strtab = sections[sh[6]]
-                f.seek(strtab[4])
-                data = b"\0" + f.read(strtab[5])
-                names.extend(m.group(1).decode() for m in pattern.finditer(data))
-    except (OSError, ValueError, struct.error, IndexError):
-        names = []
-    names = sorted(set(names))
-    _names_cache[key] = names
-    return names
+    if key not in _names_cache:
+        try:
+            _names_cache[key] = elf_symbol_names(path, prefix)
+        except KvmError:
+            _names_cache[key] = []      # not an ELF file: no names
+    return _names_cache[key]
 
 
 def symbol_names(prefix):
     """Every symbol name starting with prefix, in every objfile."""
     names = set()
     for objfile in gdb.objfiles():
-        path = objfile.filename
-        if path:
-            names.update(_elf_symbol_names(path, prefix))
+        if objfile.filename:
+            names.update(_file_names(objfile.filename, prefix))
     return sorted(names)
 
 
