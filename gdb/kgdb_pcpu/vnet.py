@@ -128,6 +128,8 @@ class _Stopped:
     def __init__(self):
         self.base = None            # the value of vnet0
         self.vnets = {}             # struct vnet address -> (data_base, magic)
+        self.checked = {}           # struct vnet address -> its Stack
+        self.defaults = {}          # td_tid -> the Stack default_stack() gives
         self.stacks = None          # [Stack], vnet0 first
         self.jails = None           # [(pr_name, pr_vnet)] of allprison
         self.curthreads = None      # {td_tid: td_vnet} of the CPUs' curthreads
@@ -247,8 +249,12 @@ class Stack:
 
 
 def stack_at(address, label=None):
-    """The Stack of the struct vnet at address (checked)."""
-    return Stack(address, data_base(address), label)
+    """The Stack of the struct vnet at address (checked once per stop)."""
+    checked = _stopped(target.current()).checked
+    stack = checked.get(address)
+    if stack is None:
+        stack = checked[address] = Stack(address, data_base(address))
+    return Stack(address, stack.data_base, label) if label else stack
 
 
 def stacks():
@@ -364,10 +370,13 @@ def default_stack():
     else vnet0: the stack a VNET variable means by default, as FreeBSD 15's
     $V decides it."""
     tid = default_cpu.selected_tid()
-    vnet = thread_vnet(tid) if tid is not None else None
-    if vnet:
-        return stack_at(vnet)
-    return stack_at(base_address(), BASE_NAME)
+    defaults = _stopped(target.current()).defaults
+    stack = defaults.get(tid)
+    if stack is None:
+        vnet = thread_vnet(tid) if tid is not None else None
+        stack = defaults[tid] = (stack_at(vnet) if vnet
+                                 else stack_at(base_address(), BASE_NAME))
+    return stack
 
 
 # --- Variables. -------------------------------------------------------------
@@ -380,6 +389,7 @@ class VnetVar:
     def __init__(self, name, gtype, address, plain):
         self.name = name
         self.type = gtype
+        self.pointer_type = gtype.pointer()
         self.address = address
         self.plain = plain
 
@@ -401,11 +411,11 @@ class VnetVar:
         return self.pointer(kd, stack).dereference()
 
     def pointer(self, kd, stack):
-        return gdb.Value(self.addr(kd, stack)).cast(self.type.pointer())
+        return gdb.Value(self.addr(kd, stack)).cast(self.pointer_type)
 
     def cast_text(self, address):
         """A plain GDB expression of the object of this type at address."""
-        text = str(self.type.pointer())
+        text = str(self.pointer_type)
         if not text or "{" in text or "<" in text:
             return None
         return "(*(%s)0x%x)" % (text, address)
