@@ -184,10 +184,6 @@ def variable(name):
     return DpcpuVar(name, value.type, int(value.address))
 
 
-# vnet.py's name for variable() until it moves to it.
-_symbol_var = variable
-
-
 def lookup(name):
     """The DpcpuVar of name (x or pcpu_entry_x); gdb.GdbError if none."""
     name = name.strip()
