@@ -19,7 +19,8 @@ USAGE = ("Usage: counter-fetch [/FMT] [-v] [-c CPUS] [-sort] [-top N] "
 OPTIONS = {"v": None, "e": None, "c": "CPUS", "sort": None, "top": "N",
            "t": "TYPE", "V": "VNET", "partial": None, "json": None}
 
-_SIMPLE_EXPR = re.compile(r"[A-Za-z_$][\w$]*(\s*(\.|->)\s*[A-Za-z_]\w*|\[\d+\])*\Z")
+_SIMPLE_EXPR = re.compile(
+    r"[A-Za-z_$][\w$]*(\s*(\.|->)\s*[A-Za-z_]\w*|\[\d+\])*\Z")
 _MASK = (1 << 64) - 1
 
 
@@ -226,7 +227,8 @@ def _struct(kd, expr, value, letter):
                            fmt.format_value(value[field.name], letter)))
     if not labels:
         raise gdb.GdbError("%s is not a counter_u64_t and has no "
-                           "counter_u64_t member (type %s)" % (expr, value.type))
+                           "counter_u64_t member (type %s)"
+                           % (expr, value.type))
     if value.address is not None:
         size = target.current().pointer_size
         row = kd.read_fields([int(value.address)],
@@ -256,7 +258,8 @@ def counters_of(kd, expr, value, stats_name, letter=None):
         return _struct(kd, expr, value.dereference(), letter)
     if gtype.code == gdb.TYPE_CODE_STRUCT:
         return _struct(kd, expr, value, letter)
-    raise gdb.GdbError("%s is not a counter_u64_t (type %s)" % (expr, value.type))
+    raise gdb.GdbError("%s is not a counter_u64_t (type %s)"
+                       % (expr, value.type))
 
 
 # --- Sums and slots. --------------------------------------------------------
@@ -518,7 +521,8 @@ Examples:
             return []
         if prev == "-t":
             return [k for k in ("struct", "union") if k.startswith(word)]
-        if len(before) >= 2 and before[-2] == "-t" and prev in ("struct", "union"):
+        if (len(before) >= 2 and before[-2] == "-t"
+                and prev in ("struct", "union")):
             return self._tags(prev, word)
         if self._in_options(before) and current.startswith("-"):
             # GDB breaks words at "-": complete what follows it.
@@ -545,7 +549,8 @@ Examples:
                 return False
             i += 1
             if names and OPTIONS[names[-1]] is not None:
-                if names[-1] == "t" and i < len(before) and before[i] in ("struct", "union"):
+                if (names[-1] == "t" and i < len(before)
+                        and before[i] in ("struct", "union")):
                     i += 1
                 i += 1
         return True

@@ -41,7 +41,8 @@ Returns:
             raise gdb.GdbError("Usage: $V(NAME [, VNET])")
         kd = target.kvm()
         name = string_arg(args[0])
-        var = vnet.lookup(name) if name is not None else vnet.from_value(args[0])
+        var = (vnet.lookup(name) if name is not None
+               else vnet.from_value(args[0]))
         if var.plain:
             return var.value(kd, None)
         stack = (vnet.resolve_value(args[1]) if len(args) > 1
