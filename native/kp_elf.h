@@ -59,10 +59,11 @@ void kp_elf_members_free(struct kp_member *members, size_t count);
 
 /*
  * The names in the .symtab of the ELF file path that start with prefix,
- * sorted, each once (for completion).  Free with kp_elf_names_free().
+ * sorted, each once (for completion), in one block (NULL-terminated too)
+ * that kp_elf_names_free() frees.
  */
 struct kp_error *kp_elf_symbol_names(const char *path, const char *prefix,
     char ***names, size_t *count);
-void kp_elf_names_free(char **names, size_t count);
+void kp_elf_names_free(char **names);
 
 #endif /* !KP_ELF_H */

@@ -99,37 +99,48 @@ kp_symtab_find(const struct kp_symtab *symtab, const char *name)
 	return (&symtab->syms[i]);
 }
 
+/* Whether syms[i] starts with prefix and is not a repeat of syms[i - 1]. */
+static bool
+kp_symtab_new_name(const struct kp_symtab *symtab, size_t first, size_t i)
+{
+	return (i == first ||
+	    strcmp(symtab->syms[i - 1].name, symtab->syms[i].name) != 0);
+}
+
 struct kp_error *
 kp_symtab_names(const struct kp_symtab *symtab, const char *prefix,
     char ***names, size_t *count)
 {
-	size_t len = strlen(prefix), i, n = 0;
-	char **list;
+	size_t len = strlen(prefix), first, last, i, n = 0, bytes = 0;
+	char **list, *p;
 
-	list = calloc(symtab->n + 1, sizeof(*list));
+	/* One block: the pointers, then the names they point to. */
+	first = kp_symtab_lower(symtab, prefix, len);
+	for (last = first; last < symtab->n &&
+	    strncmp(symtab->syms[last].name, prefix, len) == 0; last++) {
+		if (kp_symtab_new_name(symtab, first, last)) {
+			n++;
+			bytes += strlen(symtab->syms[last].name) + 1;
+		}
+	}
+	list = malloc((n + 1) * sizeof(*list) + bytes);
 	if (list == NULL)
 		return (&kp_enomem);
-	for (i = kp_symtab_lower(symtab, prefix, len); i < symtab->n &&
-	    strncmp(symtab->syms[i].name, prefix, len) == 0; i++) {
-		if (n > 0 && strcmp(list[n - 1], symtab->syms[i].name) == 0)
+	p = (char *)(list + n + 1);
+	for (i = first, n = 0; i < last; i++) {
+		if (!kp_symtab_new_name(symtab, first, i))
 			continue;
-		if ((list[n] = strdup(symtab->syms[i].name)) == NULL) {
-			kp_elf_names_free(list, n);
-			return (&kp_enomem);
-		}
-		n++;
+		list[n++] = p;
+		p = stpcpy(p, symtab->syms[i].name) + 1;
 	}
+	list[n] = NULL;
 	*names = list;
 	*count = n;
 	return (NULL);
 }
 
 void
-kp_elf_names_free(char **names, size_t count)
+kp_elf_names_free(char **names)
 {
-	size_t i;
-
-	for (i = 0; i < count; i++)
-		free(names[i]);
 	free(names);
 }

@@ -28,7 +28,7 @@ void kp_symtab_free(struct kp_symtab *symtab);
 /* The entry of name (its global definition if it has one), or NULL. */
 const struct kp_symtab_sym *kp_symtab_find(const struct kp_symtab *symtab,
     const char *name);
-/* Copies of the names that start with prefix, each once, sorted. */
+/* The names that start with prefix, each once, sorted (kp_elf.h). */
 struct kp_error *kp_symtab_names(const struct kp_symtab *symtab,
     const char *prefix, char ***names, size_t *count);
 

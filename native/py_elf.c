@@ -286,6 +286,6 @@ py_elf_symbol_names(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
 		else
 			PyList_SET_ITEM(list, (Py_ssize_t)i, item);
 	}
-	kp_elf_names_free(names, n);
+	kp_elf_names_free(names);
 	return (list);
 }
