@@ -114,15 +114,19 @@ def _field_type(gtype, name):
     raise KeyError(name)
 
 
-def _string(kd, tgt, addr, limit=_MAX_NAME):
-    """The C string at addr, or None when unreadable.  At most limit bytes,
-    and none past the end of the page addr is in: the kernel's malloc never
-    puts a small string across a page, and the next page may be unmapped."""
-    if addr == 0:
-        return None
-    size = min(limit, tgt.page_size - addr % tgt.page_size)
-    row = kd.read_fields([addr], [(0, size, "s")])[0]
-    return None if row is None else row[0]
+def _strings(kd, tgt, addrs, limit=_MAX_NAME):
+    """The C string at each address of addrs, None for 0 or unreadable, in
+    one gathered read of at most limit bytes each.  One that cannot be read
+    that far (the next page unmapped) is read again up to the end of its
+    page, where the kernel's malloc ends a small string."""
+    rows = kd.read_fields(addrs, [(0, limit, "s")])
+    out = []
+    for addr, row in zip(addrs, rows):
+        if row is None and addr:
+            size = min(limit, tgt.page_size - addr % tgt.page_size)
+            row = kd.read_fields([addr], [(0, size, "s")])[0]
+        out.append(None if row is None else row[0])
+    return out
 
 
 def _struct_in_block(block, tag):
@@ -221,14 +225,15 @@ def _progtab(kd, tgt, ef_type, lf_addr):
         wanted.append((entry_fields["origaddr"], ptr, "u"))
     rows = kd.read_fields([progtab + i * entry.sizeof for i in range(count)],
                           wanted)
-    out = []
     for i, entry_row in enumerate(rows):
         if entry_row is None:
             raise KvmError("cannot read progtab[%d] at 0x%x"
                            % (i, progtab + i * entry.sizeof))
-        # Reading one byte more than the longest name tells "set_pcpu"
-        # from "set_pcpu_more".
-        name = _string(kd, tgt, entry_row[0], max(map(len, SETS)) + 1)
+    # One byte more than the longest name tells "set_pcpu" from
+    # "set_pcpu_more".
+    names = _strings(kd, tgt, [r[0] for r in rows], max(map(len, SETS)) + 1)
+    out = []
+    for name, entry_row in zip(names, rows):
         if name in SETS:
             out.append((name, entry_row[1],
                         entry_row[3] if has_origaddr else None, entry_row[2]))
@@ -320,24 +325,28 @@ def read(tgt):
     except KvmError as err:
         mods.problems.append("linker_files: %s" % err)
         return mods
-    sections = _Sections()
     for addr, row in zip(addrs, rows):
-        filename = "0x%x" % addr
+        if row is None:
+            mods.problems.append("0x%x: cannot read its struct linker_file"
+                                 % addr)
+    good = [(addr, row) for addr, row in zip(addrs, rows) if row is not None]
+    names = _strings(kd, tgt, [row[0] for _, row in good])
+    cls_ptrs = kd.read_fields([row[1] + layout.ops_cls for _, row in good],
+                              [(0, tgt.pointer_size, "u")])
+    classes = _classes(kd, tgt, layout, {c[0] for c in cls_ptrs if c})
+    sections = _Sections()
+    for (addr, row), filename, cls_ptr in zip(good, names, cls_ptrs):
+        filename = filename or "0x%x" % addr
         try:
-            if row is None:
-                raise KvmError("cannot read struct linker_file at 0x%x" % addr)
-            name_ptr, ops, image, size = row
-            filename = _string(kd, tgt, name_ptr) or filename
-            cls_addr = kd.read_pointers(ops + layout.ops_cls, 1)[0]
-            cls_row = kd.read_fields([cls_addr], layout.cls)[0]
-            if cls_row is None:
+            cls_addr = cls_ptr[0] if cls_ptr else 0
+            if classes.get(cls_addr) is None:
                 raise KvmError("cannot read its linker class at 0x%x"
                                % cls_addr)
-            cls_name = _string(kd, tgt, cls_row[0])
-            entry = LinkerFile(addr, filename, cls_name, (image, size))
+            cls_name, methods, cls_size = classes[cls_addr]
+            entry = LinkerFile(addr, filename, cls_name, (row[2], row[3]))
             if cls_name in DSO_CLASSES + OBJ_CLASSES:
                 ef_type = elf_file_type(tgt, layout, cls_addr, cls_name,
-                                        cls_row[1], cls_row[2])
+                                        methods, cls_size)
                 if cls_name in DSO_CLASSES:
                     entry.sets = _dso_sets(kd, ef_type, addr, tgt.pointer_size)
                 else:
@@ -352,6 +361,16 @@ def read(tgt):
             mods.problems.append("%s: its struct elf_file has no member %s"
                                  % (filename, err))
     return mods
+
+
+def _classes(kd, tgt, layout, addrs):
+    """{class address: (name, methods, size)} of the linker classes at
+    addrs, None for one that cannot be read."""
+    addrs = sorted(addrs)
+    rows = kd.read_fields(addrs, layout.cls)
+    names = _strings(kd, tgt, [row[0] if row else 0 for row in rows])
+    return {addr: None if row is None else (name, row[1], row[2])
+            for addr, row, name in zip(addrs, rows, names)}
 
 
 def attach(tgt):
