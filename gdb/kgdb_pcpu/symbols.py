@@ -90,12 +90,10 @@ class DpcpuVar:
         self.template(kd)       # not per-CPU: one error, before any CPU
         offset, gtype, rest = path.layout(self.type)
         out = []
-        present = []
         for cpu in cpus:
             interrupt.check()
             try:
                 kd.dpcpu_off(cpu)
-                present.append(cpu)
                 out.append(Copy(cpu))
             except CpuAbsentError as err:
                 out.append(Copy(cpu, error=str(err), absent=True))
