@@ -21,7 +21,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GDB = os.environ.get("GDB", "gdb")
 LOADER = ROOT / "gdb" / "kgdb-pcpu.py"
-SHAPES = ("amd64", "amd64-12", "arm64", "sparse", "freebsd11", "up", "large")
+SHAPES = ("amd64-15.0", "amd64-14.3", "amd64-13.5", "amd64-12.4", "amd64-11.4",
+          "arm64-15.0", "arm64-14.3", "amd64-15.0-sparse", "amd64-15.0-up",
+          "amd64-15.0-large")
 MARK = "@@kgdb-pcpu-test@@"
 
 
