@@ -1,6 +1,7 @@
 """counter-fetch: counter(9) sums, as kvm_counter_u64_fetch, netstat -s and
 vmstat -s compute them."""
 
+import heapq
 import json
 import re
 
@@ -295,23 +296,33 @@ def sums(kd, counters, partial):
 
 def slots(kd, counters, index, shown, missing):
     """[(cpu, signed slot or None when unreadable)] of counter index, for
-    the CPUs shown."""
-    readable = [c for c in shown if c not in missing]
+    the CPUs shown, in their order."""
+    left_out = set(missing)
+    readable = [c for c in shown if c not in left_out] if left_out else shown
     try:
-        got = (dict(kd.counter_u64_slots(counters.bases[index], readable))
-               if readable else {})
+        got = (kd.counter_u64_slots(counters.bases[index], readable)
+               if readable else [])
     except NullCounterError as err:
         raise _named_null(counters, err, index) from None
-    return [(cpu, signed(got[cpu]) if cpu in got else None) for cpu in shown]
+    half, wrap = 1 << 63, 1 << 64
+    rows = [(cpu, v - wrap if v >= half else v) for cpu, v in got]
+    if not left_out:
+        return rows
+    values = dict(rows)
+    return [(cpu, values.get(cpu)) for cpu in shown]
+
+
+def _by_value(row):
+    return row[1] if row[1] is not None else -(1 << 64)
 
 
 def select(rows, sort, top):
-    """rows [(cpu, value)] sorted by value, largest first, with -sort or
-    -top; the first top of them with -top."""
-    if sort or top is not None:
-        rows = sorted(rows, key=lambda r: (r[1] is None, -(r[1] or 0)))
+    """rows [(cpu, value)] sorted by value, largest first (unreadable
+    last), with -sort or -top; only the first top of them with -top."""
     if top is not None:
-        rows = rows[:top]
+        return heapq.nlargest(top, rows, key=_by_value)
+    if sort:
+        return sorted(rows, key=_by_value, reverse=True)
     return rows
 
 
@@ -473,13 +484,15 @@ Examples:
         largest = max([abs(v) for _c, v in rows if v is not None] or [0])
         bar_width = parameters.bar_width()
         total = signed(total)
+        lines = []
         for (cpu, value), (_cpu, text) in zip(rows, texts):
-            interrupt.check()
             line = "%scpu %*d: %*s" % (indent, cpu_width, cpu, width, text)
             if value is not None:
                 line += " %6s %s" % (fmt.share(value, total),
                                      fmt.bar(value, largest, bar_width))
-            gdb.write(line.rstrip() + "\n")
+            lines.append(line.rstrip() + "\n")
+        interrupt.check()
+        gdb.write("".join(lines))
 
     @staticmethod
     def _json(kd, expr, found, totals, missing, shown, opts, top):
