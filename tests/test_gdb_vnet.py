@@ -454,7 +454,8 @@ def test_V_reads_the_lists_once_per_stop(dump, tmp_path):
 
 def test_V_default_is_td_vnet_on_a_cpu_or_not(dump, tmp_path):
     """The fixture kernel run live: the selected thread taken off its CPU
-    keeps its td_vnet (found on allproc); a NULL td_vnet means vnet0."""
+    keeps its td_vnet (found on allproc); a NULL td_vnet means vnet0; a
+    jail's name wins over "vnet0", as in FreeBSD's $V."""
     live = tmp_path / "live.json"
     cpu = dump.truth["selected_cpu"]
     pcpu = "cpuid_to_pcpu[%d]" % cpu
@@ -469,6 +470,12 @@ def test_V_default_is_td_vnet_on_a_cpu_or_not(dump, tmp_path):
          "-ex", 'output $V("ipforwarding")', "-ex", "echo \\n",
          "-ex", "set var $td->td_vnet = 0",
          "-ex", 'output $V("ipforwarding")', "-ex", "echo \\n",
+         # A jail named vnet0: FreeBSD's $V looks strings up in allprison.
+         "-ex", 'output $V("ipforwarding", "vnet0")', "-ex", "echo \\n",
+         ] + [w for i, c in enumerate("vnet0\0")
+              for w in ("-ex", "set var allprison.tqh_first->pr_name[%d] = %d"
+                        % (i, ord(c)))] + [
+         "-ex", 'output $V("ipforwarding", "vnet0")', "-ex", "echo \\n",
          "-ex", "kill", "--args", dump.kernel, str(live)],
         capture_output=True, text=True, timeout=300, cwd=str(ROOT))
     assert "Traceback" not in out.stderr and "Python Exception" not in out.stderr
@@ -477,7 +484,11 @@ def test_V_default_is_td_vnet_on_a_cpu_or_not(dump, tmp_path):
     vnets = truth["vnets"]
     default = truth["vnet_default"]
     assert default != "vnet0"
-    assert out.stdout.split("@@\n", 1)[1].splitlines()[:3] == [
+    first_jail = min((j for n, j in truth["jails"].items() if n != "0"),
+                     key=lambda j: j["id"])
+    assert out.stdout.split("@@\n", 1)[1].splitlines()[:5] == [
         str(vnets[default]["vars"]["ipforwarding"]),
         str(vnets[default]["vars"]["ipforwarding"]),
-        str(vnets["vnet0"]["vars"]["ipforwarding"])], out.stderr
+        str(vnets["vnet0"]["vars"]["ipforwarding"]),
+        str(vnets["vnet0"]["vars"]["ipforwarding"]),
+        str(vnets[first_jail["vnet_name"]]["vars"]["ipforwarding"])], out.stderr
