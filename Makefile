@@ -2,6 +2,7 @@
 #
 #   make demo   build, make the default fixture dump, show a GDB session on it
 #   make test   build and run the whole test suite
+#   make test-gdb16   the suite again under Debian 13's GDB 16 (a chroot)
 #
 # Both install what is missing first (make deps: Debian packages, as root or
 # through sudo).
@@ -18,14 +19,15 @@ CORE_OBJS = $(CORE_SRCS:native/%.c=build/native/%.o)
 EXT_SRCS = $(CORE_SRCS) $(wildcard native/py_*.c) $(wildcard native/*.h)
 
 DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make \
-	clang libclang-rt-14-dev gdbserver
+	clang libclang-rt-14-dev gdbserver debootstrap
 
 VMCORE_DIR = build/vmcores/amd64
 PYTEST_ARGS ?= -q
+TESTS ?= tests
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps lib ext vmcore demo test test-asan fuzz install uninstall clean bench
+.PHONY: all deps lib ext vmcore demo test check test-gdb16 test-asan fuzz install uninstall clean bench
 
 all: lib ext
 
@@ -38,9 +40,11 @@ build/native/%.o: native/%.c $(wildcard native/*.h)
 build/libkgdbpcpu.a: $(CORE_OBJS)
 	ar rcs $@ $^
 
-# In place: the module lands in gdb/kgdb_pcpu/, usable from the checkout.
-ext: build/ext.stamp
-build/ext.stamp: $(EXT_SRCS) setup.py
+# In place: the module lands in gdb/kgdb_pcpu/, usable from the checkout,
+# under the file name of $(PYTHON)'s ABI (another Python's build stays).
+EXT_SO = gdb/kgdb_pcpu/_kvm$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+ext: $(EXT_SO)
+$(EXT_SO): $(EXT_SRCS) setup.py
 	@mkdir -p build
 	$(PYTHON) setup.py -q build_ext --inplace --build-temp build/ext
 	@touch $@
@@ -67,8 +71,47 @@ demo: deps
 		$(VMCORE_DIR)/kernel $(VMCORE_DIR)/vmcore
 
 test: deps
-	@$(MAKE) --no-print-directory all
-	$(PYTHON) -m pytest $(PYTEST_ARGS) tests
+	@$(MAKE) --no-print-directory check
+
+# The suite without make deps (what test-gdb16 runs inside its root).
+# pytest exits 5 when it collects no test: make fails then too.
+check: all
+	$(PYTHON) -m pytest $(PYTEST_ARGS) $(TESTS)
+
+# The suite under the GDB kernel developers run: FreeBSD's kgdb is GDB 16 or
+# newer.  A Debian 13 root, made once with debootstrap in build/gdb16/root,
+# runs make check with its GDB 16, Python 3.13 and GCC 14.  Inside it the
+# checkout is at the same path, but its build/ is build/gdb16/build: the
+# native objects and the fixture dumps are its own, and the extension built
+# in place has Python 3.13's file name, beside the host's.  The mounts live
+# in a private mount namespace and go with it.
+GDB16_DIR ?= build/gdb16
+GDB16_ROOT ?= $(GDB16_DIR)/root
+GDB16_SUITE = trixie
+GDB16_MIRROR ?= http://deb.debian.org/debian
+GDB16_PACKAGES = gdb,gdbserver,python3-dev,gcc,make,libelf-dev,libdw-dev,python3-pytest,python3-setuptools
+
+$(GDB16_ROOT)/.stamp:
+	rm -rf $(GDB16_ROOT) $(GDB16_ROOT).tmp
+	debootstrap --variant=minbase --include=$(GDB16_PACKAGES) \
+		$(GDB16_SUITE) $(GDB16_ROOT).tmp $(GDB16_MIRROR)
+	mv $(GDB16_ROOT).tmp $(GDB16_ROOT)
+	touch $@
+
+test-gdb16: deps
+	@$(MAKE) --no-print-directory $(GDB16_ROOT)/.stamp
+	@mkdir -p $(GDB16_DIR)/build
+	unshare --mount --propagation private sh -ec ' \
+		root=$(abspath $(GDB16_ROOT)); \
+		mount --rbind /proc $$root/proc; \
+		mount --rbind /dev $$root/dev; \
+		mkdir -p $$root$(CURDIR); \
+		mount --bind $(CURDIR) $$root$(CURDIR); \
+		mount --bind $(abspath $(GDB16_DIR))/build $$root$(CURDIR)/build; \
+		exec chroot $$root /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LANG=C.UTF-8 \
+			make -C $(CURDIR) --no-print-directory check \
+			PYTEST_ARGS="$(PYTEST_ARGS)" TESTS="$(TESTS)"'
 
 # The benchmark (tests/bench/bench.py, not a test): one GDB session on the
 # bench fixture dump, one on the fixture kernel live under gdbserver.
@@ -94,7 +137,6 @@ test-asan: deps
 	@$(MAKE) --no-print-directory build/asan/swift_demangle.so
 	CFLAGS="$(ASAN_FLAGS) -O1 -g" LDFLAGS="$(ASAN_FLAGS)" \
 		$(PYTHON) setup.py -q build_ext --inplace --force --build-temp build/asan
-	@rm -f build/ext.stamp
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so) $(CURDIR)/build/asan/swift_demangle.so" \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(PYTHON) -m pytest $(PYTEST_ARGS) tests; \
