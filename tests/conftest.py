@@ -114,7 +114,7 @@ class GdbRun:
         return text
 
 
-def gdb_command_line(dump, steps, load=True, pre=()):
+def gdb_command_line(dump, steps, load=True, pre=(), operands=None):
     args = [GDB, "-nx", "-batch",
             "-ex", "set pagination off", "-ex", "set width 0",
             "-ex", "set height 0", "-ex", "set confirm off"]
@@ -130,16 +130,21 @@ def gdb_command_line(dump, steps, load=True, pre=()):
             cmd = [cmd]
         for c in cmd:
             args += ["-ex", c]
-    if dump is not None:
+    if operands is not None:
+        args += operands
+    elif dump is not None:
         args += [dump.kernel, dump.vmcore]
     return args
 
 
-def run_gdb(dump, steps, load=True, pre=(), timeout=600):
-    """Run real GDB on dump with steps [(name, command or [commands])]."""
+def run_gdb(dump, steps, load=True, pre=(), timeout=600, operands=None):
+    """Run real GDB on dump with steps [(name, command or [commands])].
+
+    pre: commands before kgdb-pcpu.py is loaded; operands: GDB's command
+    line operands instead of the dump's kernel and vmcore."""
     names = [n for n, _ in steps]
     assert len(set(names)) == len(names), "duplicate step names"
-    args = gdb_command_line(dump, steps, load=load, pre=pre)
+    args = gdb_command_line(dump, steps, load=load, pre=pre, operands=operands)
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
