@@ -94,6 +94,11 @@ def run(dump):
         ("fn_counter_default", 'output $counter($V("tcpstat")[0])'),
         ("fn_vnet0_var", 'output $V("ipforwarding", vnet0)'),
         ("fn_jail_expr", 'output $V("ipforwarding", allprison.tqh_first->pr_vnet)'),
+        # A string is what GDB prints as one (FreeBSD's is_string_like).
+        ("fn_jail_chars", 'output $V("ipforwarding", allprison.tqh_first->pr_name)'),
+        ("fn_jail_charp", 'output $V("ipforwarding", (char *)allprison.tqh_first->pr_name)'),
+        ("fn_jail_conv", ['set $j = "db"', 'output $V("ipforwarding", $j)']),
+        ("fn_name_conv", ['set $n = "V_tcp_mssdflt"', 'output $V($n, "web")']),
         ("fn_struct", 'output $V("ipforwarding", *vnet0)'),
         ("fn_prison0", 'output $V("ipforwarding", "0")'),
         ("fn_V_prefix", 'output $V("V_ipforwarding", "db")'),
@@ -224,6 +229,11 @@ def test_V_vnet_forms(dump, run):
     assert run.out("fn_jail_expr") == str(
         vnets[dump.truth["jails"][first_jail]["vnet_name"]]["vars"]["ipforwarding"])
     assert run.out("fn_V_prefix") == str(vnets["db"]["vars"]["ipforwarding"])
+    first = vnets[dump.truth["jails"][first_jail]["vnet_name"]]["vars"]["ipforwarding"]
+    assert run.out("fn_jail_chars") == str(first)
+    assert run.out("fn_jail_charp") == str(first)
+    assert run.out("fn_jail_conv") == str(vnets["db"]["vars"]["ipforwarding"])
+    assert run.out("fn_name_conv") == str(vnets["web"]["vars"]["tcp_mssdflt"])
     assert run.out("template") == str(dump.truth["vnet_vars"]["ipforwarding"]["template"])
 
 

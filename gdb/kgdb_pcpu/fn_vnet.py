@@ -3,7 +3,6 @@
 import gdb
 
 from . import target, vnet
-from .args import string_arg
 from .errors import user_errors
 
 
@@ -17,12 +16,14 @@ loaded, in either order.
 
 Arguments:
   NAME: a string, the variable as VNET_DEFINE names it ("foo") or as the
-  kernel's code reads it ("V_foo"); also its symbol ("vnet_entry_foo") or
-  the variable itself (vnet_entry_foo).
+  kernel's code reads it ("V_foo"); also its symbol ("vnet_entry_foo").
+  A value that is not a string is the variable itself (vnet_entry_foo).
   VNET: a struct vnet * (vnet0, allprison.tqh_first->pr_vnet, an address)
   or a string naming a jail (a jail's pr_name; "vnet0" names the base
-  stack).  Without it, the selected thread's vnet (its td_vnet, whether or
-  not it runs on a CPU), else vnet0.
+  stack unless a jail has that name).  Without it, the selected thread's
+  vnet (its td_vnet, whether or not it runs on a CPU), else vnet0.
+  A string is anything GDB prints as one: "web", $name, a char array or
+  char pointer of the program (allprison.tqh_first->pr_name).
 
 Returns:
   The vnet's copy of the variable (&vnet_entry_foo + vnet_data_base, not the
@@ -40,7 +41,7 @@ Returns:
         if not 1 <= len(args) <= 2:
             raise gdb.GdbError("Usage: $V(NAME [, VNET])")
         kd = target.kvm()
-        name = string_arg(args[0])
+        name = vnet.string_like(args[0])
         var = (vnet.lookup(name) if name is not None
                else vnet.from_value(args[0]))
         if var.plain:

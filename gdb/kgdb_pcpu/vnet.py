@@ -22,7 +22,6 @@ import re
 import gdb
 
 from . import default_cpu, modules, symbols, symtab, target
-from .args import string_arg
 from ._kvm import KvmError
 
 PREFIX = "vnet_entry_"
@@ -299,10 +298,34 @@ def resolve(text):
                        "address)" % (text, names))
 
 
+def _textual(gtype):
+    """Whether GDB prints gtype's values as characters (C's char types)."""
+    gtype = gtype.strip_typedefs()
+    return (gtype.code in (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_CHAR)
+            and gtype.sizeof == 1)
+
+
+def string_like(value):
+    """value's text when GDB would print it as a string (an array of, or a
+    pointer to, characters: GDB 14's Type.is_string_like), else None.  That
+    is how FreeBSD's $V tells a jail's name from a struct vnet pointer, and
+    reads its NAME: a literal, a convenience variable or program memory."""
+    gtype = value.type
+    while gtype.strip_typedefs().code == gdb.TYPE_CODE_REF:
+        gtype = gtype.strip_typedefs().target()
+    known = getattr(gtype, "is_string_like", None)       # GDB 14 and later
+    if known is None:
+        stripped = gtype.strip_typedefs()
+        known = ((stripped.code == gdb.TYPE_CODE_ARRAY and stripped.sizeof > 0
+                  or stripped.code == gdb.TYPE_CODE_PTR)
+                 and _textual(stripped.target()))
+    return value.string() if known else None
+
+
 def resolve_value(value):
-    """The Stack a function argument names: a string, or a struct vnet
-    (its address), a pointer to one, or an address."""
-    text = string_arg(value)
+    """The Stack a function argument names: a string (string_like), or a
+    struct vnet (its address), a pointer to one, or an address."""
+    text = string_like(value)
     if text is not None:
         return resolve(text)
     gtype = value.type.strip_typedefs()
