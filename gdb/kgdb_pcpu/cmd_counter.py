@@ -464,12 +464,13 @@ Examples:
             return None
         if found.kind == "one":
             return add(gdb.Value(totals[0]).cast(found.history_type))
-        data = b"".join((t & _MASK).to_bytes(8, kd.byteorder) for t in totals)
-        size = found.history_type.sizeof
-        if len(data) != size:
-            # -t TYPE: the sums in the order of its counters, which are
-            # the struct's 64-bit words from the first.
+        # A value of GDB's own, made of the sums in the target's byte order
+        # (nothing of the target's memory is read or decoded here).  With
+        # -t TYPE the sums are TYPE's 64-bit words in order, which fill it
+        # when every member is a counter.
+        if 8 * len(totals) != found.history_type.sizeof:
             return None
+        data = b"".join((t & _MASK).to_bytes(8, kd.byteorder) for t in totals)
         return add(gdb.Value(data, found.history_type))
 
     @staticmethod
