@@ -6,6 +6,8 @@
 #include "fixture.h"
 
 int osreldate = __FreeBSD_version;
+/* MAXPAGESIZES is 3 on amd64 and arm64 (machine/param.h). */
+u_long pagesizes[3] = { PAGE_SIZE };
 char version[] = "FreeBSD fixture kernel, __FreeBSD_version "
     __XSTRING(__FreeBSD_version) ", " MACHINE "\n";
 

@@ -65,6 +65,7 @@
 /* sys/sys/types.h, sys/<machine>/include/_types.h */
 typedef	unsigned char	u_char;
 typedef	unsigned int	u_int;
+typedef	unsigned long	u_long;
 typedef	int32_t		pid_t;
 typedef	int32_t		lwpid_t;
 typedef	int64_t		register_t;
