@@ -3,7 +3,7 @@
  * is the main user (its sums are in kp_counter.c).
  *
  * Where CPU n's slot of an allocation whose stored value is c lives depends
- * on the kernel (docs/FREEBSD.md, counter(9) and UMA_ZONE_PCPU slots):
+ * on the kernel (docs/FREEBSD.md, "counter(9) and zpcpu"):
  *   13+:  c + cpuid_to_pcpu[n]->pc_zpcpu_offset  (on amd64 that offset
  *         includes the value of __pcpu, because c is stored relative to it);
  *   12:   c + PAGE_SIZE * n;

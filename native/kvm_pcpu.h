@@ -64,7 +64,7 @@ enum kp_zpcpu_rule {
 	KP_ZPCPU_USER,		/* c + the user's stride * n */
 };
 
-/* One module's relocated DPCPU/VNET section (docs/FREEBSD.md, modules). */
+/* One module's relocated set (docs/FREEBSD.md, "DPCPU and modules"). */
 struct kp_reloc {
 	uint64_t start;		/* the section in the module's image */
 	uint64_t stop;

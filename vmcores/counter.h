@@ -87,11 +87,11 @@ struct tcpstat {
 #else
 /*
  * 15.0: main's whole struct tcpstat, member for member as
- * sys/netinet/in_kdtrace.h lists them (docs/FREEBSD.md section 7), its
- * tail padding left out.  -DTCPSTAT_FULL (the bench shape) then adds
- * tcps_ext000 to tcps_ext175, extension counters that stand for the
- * hundreds a kernel with more TCP stacks (RACK, BBR) keeps, so that the
- * array has 300 counters.
+ * sys/netinet/in_kdtrace.h lists them (docs/FREEBSD.md, "struct
+ * tcpstat"), its tail padding left out.  -DTCPSTAT_FULL (the bench
+ * shape) then adds tcps_ext000 to tcps_ext175, extension counters that
+ * stand for the hundreds a kernel with more TCP stacks (RACK, BBR) keeps,
+ * so that the array has 300 counters.
  */
 #define	TCPS_EXT_10(d)							\
 	uint64_t tcps_ext##d##0, tcps_ext##d##1, tcps_ext##d##2,	\

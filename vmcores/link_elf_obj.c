@@ -8,9 +8,10 @@
  * room in the kernel's modspace and copied there and to every CPU:
  * progtab[].addr becomes that address and the module's symbols in the
  * section move with it.  set_vnet likewise with VIMAGE.  Only 15.0's
- * Elf_progent keeps the image address, in origaddr (docs/FREEBSD.md
- * section 6); on 13.x and 14.x a debugger has the section address of the
- * module's objfile instead, which is where the image has it.
+ * Elf_progent keeps the image address, in origaddr (docs/FREEBSD.md,
+ * "link_elf_obj.c: object modules and origaddr"); on 13.x and 14.x a
+ * debugger has the section address of the module's objfile instead, which
+ * is where the image has it.
  */
 
 #include <errno.h>

@@ -78,12 +78,14 @@ class Shape:
 
     @property
     def osreldate(self):
-        """__FreeBSD_version of the release (docs/FREEBSD.md section 1)."""
+        """__FreeBSD_version of the release (docs/FREEBSD.md, "Release
+        numbers and osreldate")."""
         return RELEASES[self.release]
 
 
 # __FreeBSD_version of each release mimicked: X.Y000 by sys/sys/param.h's
-# scheme, 15.0's that of releng/15.0 (docs/FREEBSD.md section 1).
+# scheme, 15.0's that of releng/15.0 (docs/FREEBSD.md, "Release numbers
+# and osreldate").
 RELEASES = {"11.4": 1104000, "12.4": 1204000, "13.5": 1305000,
             "14.3": 1403000, "15.0": 1500068}
 

@@ -1,7 +1,8 @@
 /*-
  * Fixture kernel: struct pcpu and DPCPU, as sys/sys/pcpu.h and
  * sys/{amd64,arm64}/include/pcpu.h declare them for the FreeBSD
- * release being mimicked (docs/FREEBSD.md sections 2 to 4).
+ * release being mimicked (docs/FREEBSD.md, "struct pcpu: machine-independent
+ * part" and "struct pcpu: machine-dependent part").
  */
 
 #ifndef _FIXTURE_PCPU_H_
@@ -86,9 +87,9 @@ struct system_segment_descriptor {
 #define	PC_PTI_STACK_SZ	16
 
 /*
- * sys/amd64/include/pcpu.h, per release (docs/FREEBSD.md section 3).  The
- * __pad of each makes struct pcpu one page (12+), as x86 counter(9)
- * requires, or a divisor of a page (11.x).
+ * sys/amd64/include/pcpu.h, per release (docs/FREEBSD.md, "amd64
+ * PCPU_MD_FIELDS").  The __pad of each makes struct pcpu one page (12+),
+ * as x86 counter(9) requires, or a divisor of a page (11.x).
  */
 #if __FreeBSD_version >= 1300000
 struct monitorbuf {
@@ -212,7 +213,7 @@ struct pmap_pcid {
 
 #else /* FIXTURE_MACHINE_ARM64 */
 
-/* sys/arm64/include/pcpu.h (docs/FREEBSD.md section 4) */
+/* sys/arm64/include/pcpu.h (docs/FREEBSD.md, "arm64 PCPU_MD_FIELDS") */
 typedef int (*pcpu_bp_harden)(void);
 typedef int (*pcpu_ssbd)(int);
 
@@ -247,8 +248,9 @@ typedef int (*pcpu_ssbd)(int);
 #endif /* FIXTURE_MACHINE_ARM64 */
 
 /*
- * sys/sys/pcpu.h (docs/FREEBSD.md section 2): the machine-independent
- * part of 11.x, 12.x, 13.0, 13.1-14.x or main (15).
+ * sys/sys/pcpu.h (docs/FREEBSD.md, "struct pcpu: machine-independent
+ * part"): the machine-independent part of 11.x, 12.x, 13.0, 13.1-14.x or
+ * main (15).
  */
 #if __FreeBSD_version >= 1301000
 struct _device;
@@ -337,7 +339,8 @@ extern struct pcpu __pcpu[MAXCPU];
 
 /*
  * zpcpu_offset_cpu(): where CPU n's slot of a UMA_ZONE_PCPU item is,
- * relative to the value stored for the item (docs/FREEBSD.md section 2).
+ * relative to the value stored for the item (docs/FREEBSD.md, "counter(9)
+ * and zpcpu").
  */
 #if defined(PCPU_POINTER)
 #define	zpcpu_offset_cpu(cpu)						\

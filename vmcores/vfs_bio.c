@@ -1,7 +1,7 @@
 /*-
  * Fixture kernel: two of the file-static counters of
- * sys/kern/vfs_bio.c, allocated in bufinit() (12.x and later, docs/FREEBSD.md
- * section 7).
+ * sys/kern/vfs_bio.c, allocated in bufinit() (12.x and later,
+ * docs/FREEBSD.md, "counter(9) and zpcpu").
  */
 
 #include "fixture.h"

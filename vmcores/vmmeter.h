@@ -2,10 +2,11 @@
  * Fixture kernel: struct vmmeter (sys/sys/vmmeter.h), the type of vm_cnt.
  *
  * From 12.x its statistics are counter(9) counters, VM_METER_NCOUNTERS of
- * them, followed by plain integers (docs/FREEBSD.md section 7).  Before,
- * every member is a u_int: vm_cnt holds the global ones and each CPU
- * counts its own statistics in pc_cnt of its struct pcpu.  11.x's member
- * list is not in the searchable source; this is 10.x's.
+ * them, followed by plain integers (docs/FREEBSD.md, "struct vmmeter and
+ * vmstat -s").  Before, every member is a u_int: vm_cnt holds the global
+ * ones and each CPU counts its own statistics in pc_cnt of its struct
+ * pcpu.  11.x's member list is not in the searchable source; this is
+ * 10.x's.
  */
 
 #ifndef _FIXTURE_VMMETER_H_

@@ -21,8 +21,8 @@ struct vnet *vnet0;
  * kern.features.vimage, whose struct sysctl_oid is named
  * sysctl___kern_features_vimage (sys/sys/sysctl.h).  Debuggers, FreeBSD's
  * own sys/tools/gdb among them, take its presence as the sign of a
- * VIMAGE kernel (docs/FREEBSD.md section 5).  The fixture keeps the
- * members that name and describe the sysctl.
+ * VIMAGE kernel (docs/FREEBSD.md, "VNET and jails").  The fixture keeps
+ * the members that name and describe the sysctl.
  */
 struct sysctl_oid {
 	void		*oid_arg1;

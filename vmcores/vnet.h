@@ -17,7 +17,7 @@
  * struct vnet describes a virtualized network stack, and is primarily a
  * pointer to storage for virtualized global variables.  Expose to
  * userspace as required for libkvm.  13.0 added vnet_shutdown and changed
- * the magic number (docs/FREEBSD.md section 5).
+ * the magic number (docs/FREEBSD.md, "VNET and jails").
  */
 #if __FreeBSD_version >= 1300000
 struct vnet {
