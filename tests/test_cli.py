@@ -13,7 +13,10 @@ import pytest
 
 from conftest import ROOT, run_gdb
 
-CLI_SOURCE = ROOT / "gdb" / "kgdb_pcpu" / "cli.py"
+PACKAGE = ROOT / "gdb" / "kgdb_pcpu"
+# The command line's face and the GDB-free model modules it uses.
+CLI_MODULES = ("cli", "elfkernel", "elftypes", "elfvnet", "elfcounter", "ddb",
+               "intfmt")
 
 
 def cli(dump, *args, kernel=None, core=None):
@@ -369,8 +372,35 @@ def test_closed_pipe_is_one_line_exit_1(vmcore):
 def test_decodes_through_the_core():
     """No byte decoding in the CLI: the core reads and decodes, in the
     target's byte order and pointer size."""
-    text = CLI_SOURCE.read_text()
-    for banned in ("import struct", "from_bytes", "to_bytes", '"little"',
-                   "'little'", "kd.read(", "kd.getpcpu(cpu)["):
-        assert banned not in text, banned
-    assert "kd.pointer_size" in text and "read_fields" in text
+    texts = {name: (PACKAGE / (name + ".py")).read_text()
+             for name in CLI_MODULES}
+    for name, text in texts.items():
+        for banned in ("import struct", "from_bytes", "to_bytes", '"little"',
+                       "'little'", "kd.read(", "kd.getpcpu(cpu)[",
+                       "read_memory", "unpack"):
+            assert banned not in text, (name, banned)
+    every = "".join(texts.values())
+    assert "kd.pointer_size" in every and "read_fields" in every
+
+
+def test_layers(tmp_path):
+    """The CLI's modules import no GDB and no GDB face (a face never
+    imports another face); no file of them is huge.  (Run away from the
+    source tree, where gdb/ would import as a namespace package.)"""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "gdb"))
+    code = ("import json, sys; import %s; print(json.dumps(sorted(m for m in "
+            "sys.modules if m == 'gdb' or m.startswith('kgdb_pcpu.'))))"
+            % ", ".join("kgdb_pcpu." + name for name in CLI_MODULES))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          text=True, env=env, cwd=str(tmp_path), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    loaded = json.loads(proc.stdout)
+    assert "gdb" not in loaded and "kgdb_pcpu.cli" in loaded
+    assert not [m for m in loaded if re.match(r"kgdb_pcpu\.(cmd|fn)_", m)]
+    for name in CLI_MODULES:
+        text = (PACKAGE / (name + ".py")).read_text()
+        imports = re.findall(r"^(?:from \S+ )?import .*$", text, re.M)
+        assert not any(re.search(r"\b(cmd|fn)_\w+", l) for l in imports), name
+        assert not any(re.search(r"\bcli\b", l) for l in imports
+                       if name != "cli"), name
+        assert len(text.splitlines()) < 500, name

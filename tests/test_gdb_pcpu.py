@@ -417,9 +417,13 @@ def test_help(arun):
 
 
 def test_one_path_reads_through_the_core():
-    # Nothing in cmd_pcpu.py reads memory or decodes bytes itself.
-    source = (Path(ROOT) / "gdb" / "kgdb_pcpu" / "cmd_pcpu.py").read_text()
-    for word in ("read_memory", "import struct", "from_bytes", "unpack",
-                 "pcpu_read"):
-        assert word not in source
+    # Nothing in cmd_pcpu.py or ddb.py (its text, shared with the command
+    # line) reads memory or decodes bytes itself.
+    package = Path(ROOT) / "gdb" / "kgdb_pcpu"
+    for name in ("cmd_pcpu.py", "ddb.py"):
+        source = (package / name).read_text()
+        for word in ("read_memory", "import struct", "from_bytes", "unpack",
+                     "pcpu_read"):
+            assert word not in source, (name, word)
+    assert "ddb.summary_lines(" in (package / "cmd_pcpu.py").read_text()
     assert not (Path(ROOT) / "gdb" / "kgdb_pcpu" / "pcpu_read.py").exists()

@@ -3,183 +3,36 @@ pcpu, and pcpu apply.
 
 Every value comes from the core: Kvm.read_fields reads the members of many
 structs in gathered reads and decodes them in the target's byte order.  The
-members' offsets, sizes and signedness come from GDB's types; this module
-only chooses the members and formats them.  What ddb prints, per release and
+members' offsets, sizes and signedness come from GDB's types; ddb.py (the
+one implementation of these outputs, shared with the command line) chooses
+the members and formats them.  What ddb prints, per release and
 architecture, and where the kernel records the dumping thread, are in
 docs/FREEBSD.md (the pcpu sections).
 """
 
-import json
-
 import gdb
 
-from . import cpus, default_cpu, gtypes, interrupt, symtab, target
-from ._kvm import CpuAbsentError, KvmError
+from . import (cpus, ddb, default_cpu, gtypes, interrupt, members, symtab,
+               target)
+from ._kvm import KvmError
 from .errors import one_line, user_errors
-from .fmt import fmt_p, format_value
+from .fmt import format_value
 
-# --- What ddb prints (docs/FREEBSD.md) --------------------------------------
-
-# printf conversions of db_show_mdpcpu(), as the kernel's printf prints a
-# value of the member's size.
-P, LX, X0, X, U, D = "%p", "0x%lx", "0x%x", "%x", "%u", "%d"
-
-_AMD64_11 = (
-    ("curpmap", "pc_curpmap", P),
-    ("tssp", "pc_tssp", P),
-    ("commontssp", "pc_commontssp", P),
-    ("rsp0", "pc_rsp0", LX),
-    ("gs32p", "pc_gs32p", P),
-    ("ldt", "pc_ldt", P),
-    ("tss", "pc_tss", P),
-    ("tlb gen", "pc_smp_tlb_done", U),
-)
-_AMD64_12_0 = _AMD64_11[:-1]
-_AMD64_12_2 = (
-    ("curpmap", "pc_curpmap", P),
-    ("tssp", "pc_tssp", P),
-    ("commontssp", "pc_commontssp", P),
-    ("rsp0", "pc_rsp0", LX),
-    ("kcr3", "pc_kcr3", LX),
-    ("ucr3", "pc_ucr3", LX),
-    ("scr3", "pc_saved_ucr3", LX),
-    ("gs32p", "pc_gs32p", P),
-    ("ldt", "pc_ldt", P),
-    ("tss", "pc_tss", P),
-    ("tlb gen", "pc_smp_tlb_done", U),
-)
-_AMD64_13 = (
-    ("self", "pc_prvspace", P),
-    ("curpmap", "pc_curpmap", P),
-    ("tssp", "pc_tssp", P),
-    ("rsp0", "pc_rsp0", LX),
-    ("kcr3", "pc_kcr3", LX),
-    ("ucr3", "pc_ucr3", LX),
-    ("scr3", "pc_saved_ucr3", LX),
-    ("gs32p", "pc_gs32p", P),
-    ("ldt", "pc_ldt", P),
-    ("tss", "pc_tss", P),
-)
-# Members 11.x lacks (trampstk, kesp0, common_tssp) are left out by the
-# member test of md_lines().
-_I386 = (
-    ("APIC ID", "pc_apic_id", D),
-    ("currentldt", "pc_currentldt", X0),
-    ("trampstk", "pc_trampstk", X0),
-    ("kesp0", "pc_kesp0", X0),
-    ("common_tssp", "pc_common_tssp", X0),
-    ("tlb gen", "pc_smp_tlb_done", U),
-)
-_RISCV = (
-    ("curpmap", "pc_curpmap", P),
-    ("pending_ipis", "pc_pending_ipis", X),
-    ("hart", "pc_hart", U),
-)
-
-# Per architecture, the MD lines from an osreldate on (the last entry whose
-# osreldate is at most the kernel's wins; an unknown osreldate takes the
-# newest).  arm64's db_show_mdpcpu() is empty in every release.
-MD_LINES = {
-    "amd64": ((0, _AMD64_11), (1200000, _AMD64_12_0),
-              (1202000, _AMD64_12_2), (1300000, _AMD64_13)),
-    "i386": ((0, _I386),),
-    "arm64": ((0, ()),),
-    "riscv": ((0, ()), (1200000, _RISCV)),
-}
-
-# An architecture is recognised by members only its struct pcpu has.
-ARCHES = (("amd64", ("pc_rsp0", "pc_tssp")), ("i386", ("pc_currentldt",)),
-          ("arm64", ("pc_midr",)), ("riscv", ("pc_hart",)))
-
-# The curthread line: 11.x has no tid, 12.x no critnest.
-CUR_PID, CUR_TID, CUR_CRITNEST = "pid", "tid", "critnest"
-
-PCPU_MI = ("pc_cpuid", "pc_dynamic", "pc_curthread", "pc_curpcb",
-           "pc_fpcurthread", "pc_idlethread")
-THREAD_PTRS = ("pc_curthread", "pc_fpcurthread", "pc_idlethread")
-THREAD = ("td_tid", "td_name", "td_proc", "td_critnest", "td_vnet")
-PROC = ("p_pid",)
-
-
-def arch_of(tgt):
-    """amd64, i386, arm64, riscv, or None, from struct pcpu's members."""
-    for arch, signature in ARCHES:
-        if all(tgt.has_field(f) for f in signature):
-            return arch
-    return None
-
-
-def md_lines(arch, osrel, has_field):
-    """db_show_mdpcpu()'s (label, member, format) lines for this kernel."""
-    eras = MD_LINES.get(arch, ((0, ()),))
-    lines = eras[-1][1]
-    if osrel is not None:
-        for since, table in eras:
-            if osrel >= since:
-                lines = table
-    return tuple(l for l in lines if has_field(l[1]))
-
-
-def curthread_form(osrel):
-    if osrel is not None and osrel < 1200000:
-        return CUR_PID
-    if osrel is not None and osrel < 1300000:
-        return CUR_TID
-    return CUR_CRITNEST
-
-
-def label(name):
-    """ddb's label: the name in 13 columns, then "= "."""
-    return "%-13s= " % name
-
-
-def c_format(conv, value):
-    """value as the kernel's printf prints it with conversion conv (an int
-    argument for %d, %u and %x; a long or pointer for 0x%lx and %p)."""
-    if conv == P:
-        return fmt_p(value)
-    if conv == LX:
-        return "0x%x" % (value & 0xffffffffffffffff)
-    word = value & 0xffffffff
-    if conv == X0:
-        return "0x%x" % word
-    if conv == X:
-        return "%x" % word
-    if conv == U:
-        return "%d" % word
-    return "%d" % (word - (1 << 32) if word & 0x80000000 else word)
-
-
-# --- Reading: members from GDB's types, values from the core --------------
-
-def _member(gtype, name, base=0):
-    """(offset, gdb.Type) of the member name of struct gtype (anonymous
-    structs and unions searched), or None; None for a bitfield."""
-    for field in gtype.strip_typedefs().fields():
-        if getattr(field, "bitpos", None) is None:
-            continue
-        off = base + field.bitpos // 8
-        if field.name == name:
-            if field.bitsize or field.bitpos % 8:
-                return None
-            return off, field.type
-        if not field.name:
-            inner = field.type.strip_typedefs()
-            if inner.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
-                found = _member(inner, name, off)
-                if found is not None:
-                    return found
-    return None
-
+# --- Members from GDB's types ---------------------------------------------
 
 def field_spec(gtype, name):
     """The Kvm.read_fields spec (offset, size, kind) of a pointer, integer
-    or char array member of struct gtype, or None."""
-    found = _member(gtype, name)
-    if found is None:
+    or char array member of struct gtype (anonymous structs and unions
+    searched), or None: no such member, a bit-field, another type."""
+    if gtype is None:
         return None
-    off, ftype = found
-    ftype = ftype.strip_typedefs()
+    try:
+        field, off = members.member(gtype, name)
+    except gdb.GdbError:
+        return None
+    if field.bitsize or field.bitpos % 8:
+        return None
+    ftype = field.type.strip_typedefs()
     if ftype.code == gdb.TYPE_CODE_PTR:
         return off, ftype.sizeof, "u"
     if gtypes.is_integer(ftype) and ftype.sizeof in (1, 2, 4, 8):
@@ -190,183 +43,19 @@ def field_spec(gtype, name):
     return None
 
 
-class Members:
-    """The members of one struct that a command reads: those of names that
-    the kernel's struct has, as a pointer, an integer or a string."""
-
-    def __init__(self, gtype, names):
-        self.names = []
-        self.specs = []
-        for name in names if gtype is not None else ():
-            spec = field_spec(gtype, name)
-            if spec is not None:
-                self.names.append(name)
-                self.specs.append(spec)
-
-    def __contains__(self, name):
-        return name in self.names
-
-    def read(self, kd, addrs):
-        """{address: {member: value}, or None where unreadable} for the
-        distinct non-zero addresses of addrs, in one call of the core."""
-        addrs = [a for a in dict.fromkeys(addrs) if a]
-        if not addrs or not self.specs:
-            return dict.fromkeys(addrs)
-        rows = kd.read_fields(addrs, self.specs)
-        return {addr: None if row is None else dict(zip(self.names, row))
-                for addr, row in zip(addrs, rows)}
-
-
-class Layout:
-    """What pcpu reads of this kernel, from its debug info and osreldate."""
-
-    def __init__(self, tgt, osrel):
-        self.arch = arch_of(tgt)
-        md = md_lines(self.arch, osrel, tgt.has_field)
-        self.pcpu = Members(tgt.pcpu_type,
-                            PCPU_MI + tuple(m for _l, m, _c in md))
-        self.md = tuple(l for l in md if l[1] in self.pcpu)
-        self.form = curthread_form(osrel)
-        self.vimage = tgt.vimage
-        self.thread = Members(symtab.lookup_struct("thread"), THREAD)
-        self.proc = Members(symtab.lookup_struct("proc"), PROC)
-
-
 def layout(tgt):
-    """The Layout of tgt's kernel, made once per handle and osreldate."""
+    """The ddb.Layout of tgt's kernel, made once per handle and osreldate."""
     osrel = tgt.osreldate()
     key = ("cmd_pcpu.layout", osrel)
     if key not in tgt.cache:
-        tgt.cache[key] = Layout(tgt, osrel)
+        types = {"pcpu": tgt.pcpu_type,
+                 "thread": symtab.lookup_struct("thread"),
+                 "proc": symtab.lookup_struct("proc")}
+        tgt.cache[key] = ddb.Layout(
+            lambda tag, name: field_spec(types[tag], name), osrel,
+            tgt.vimage)
     return tgt.cache[key]
 
-
-class Snapshot:
-    """The struct pcpu, threads and processes of some CPUs, read in three
-    calls of the core (one per kind of struct)."""
-
-    def __init__(self, tgt, lay, cpu_ids):
-        kd = tgt.kd
-        self.kd = kd
-        self.addr = {cpu: kd.pcpu_addr(cpu) for cpu in cpu_ids}
-        self.pcs = lay.pcpu.read(kd, self.addr.values())
-        tds = [pc[m] for pc in self.pcs.values() if pc
-               for m in THREAD_PTRS if m in pc]
-        self.threads = lay.thread.read(kd, tds)
-        procs = [td.get("td_proc") for td in self.threads.values() if td]
-        self.procs = lay.proc.read(kd, procs)
-
-    def pcpu(self, cpu):
-        """CPU cpu's {member: value}; CpuAbsentError "CPU N not found", or
-        the core's error for a struct pcpu it cannot read."""
-        addr = self.addr[cpu]
-        if addr is None:
-            raise CpuAbsentError("CPU %d not found" % cpu)
-        pc = self.pcs.get(addr)
-        if pc is None:
-            self.kd.getpcpu(cpu)        # the core's FaultError names it
-            raise KvmError("cannot read struct pcpu of CPU %d" % cpu)
-        return pc
-
-    def thread(self, addr):
-        """(thread, pid) of the struct thread at addr: thread is its
-        {member: value}; pid is its process's p_pid, None when td_proc is
-        NULL or unreadable.  KvmError when the thread cannot be read."""
-        td = self.threads.get(addr)
-        if td is None:
-            raise KvmError("cannot read struct thread at %s" % fmt_p(addr))
-        proc = td.get("td_proc", 0)
-        row = self.procs.get(proc) if proc else None
-        if row is None or "p_pid" not in row:
-            return td, None
-        return td, row["p_pid"]
-
-
-def _thread_text(snap, addr, form):
-    """ddb's description of the thread at addr (show_pcpu())."""
-    if not addr:
-        return "none"
-    try:
-        td, pid = snap.thread(addr)
-    except KvmError as err:
-        return "%s: <error: %s>" % (fmt_p(addr), one_line(err))
-    name = td.get("td_name", "")
-    tid = c_format(D, td.get("td_tid", 0))
-    if form == "idle":
-        return '%s: tid %s "%s"' % (fmt_p(addr), tid, name)
-    if pid is None:
-        return "%s: <error: cannot read struct proc at %s>" % (
-            fmt_p(addr), fmt_p(td.get("td_proc", 0)))
-    pid = c_format(D, pid)
-    if form == "fpu" or form == CUR_PID:
-        return '%s: pid %s "%s"' % (fmt_p(addr), pid, name)
-    if form == CUR_TID:
-        return '%s: pid %s tid %s "%s"' % (fmt_p(addr), pid, tid, name)
-    return '%s: pid %s tid %s critnest %s "%s"' % (
-        fmt_p(addr), pid, tid, c_format(D, td.get("td_critnest", 0)), name)
-
-
-def summary_lines(snap, lay, cpu):
-    """The lines of ddb's show pcpu for CPU cpu; the error when its struct
-    pcpu is absent or unreadable."""
-    pc = snap.pcpu(cpu)
-    lines = []
-    if "pc_cpuid" in pc:
-        lines.append(label("cpuid") + c_format(D, pc["pc_cpuid"]))
-    if "pc_dynamic" in pc:
-        lines.append(label("dynamic pcpu") + fmt_p(pc["pc_dynamic"]))
-    cur = pc.get("pc_curthread", 0)
-    lines.append(label("curthread") + _thread_text(snap, cur, lay.form))
-    if "pc_curpcb" in pc:
-        lines.append(label("curpcb") + fmt_p(pc["pc_curpcb"]))
-    if "pc_fpcurthread" in pc:
-        lines.append(label("fpcurthread")
-                     + _thread_text(snap, pc["pc_fpcurthread"], "fpu"))
-    if "pc_idlethread" in pc:
-        lines.append(label("idlethread")
-                     + _thread_text(snap, pc["pc_idlethread"], "idle"))
-    for name, member, conv in lay.md:
-        lines.append(label(name) + c_format(conv, pc[member]))
-    if lay.vimage:
-        lines.append(label("curvnet") + _curvnet(snap, cur))
-    return lines
-
-
-def _curvnet(snap, cur):
-    if not cur:
-        return fmt_p(0)
-    try:
-        td, _pid = snap.thread(cur)
-    except KvmError as err:
-        return "<error: %s>" % one_line(err)
-    return fmt_p(td.get("td_vnet", 0))
-
-
-# CPUs read per call of the core in the long listings: output starts at
-# once, and a Ctrl-C between chunks stops the command.
-CHUNK = 256
-
-
-def snapshots(tgt, lay, cpu_ids):
-    """(cpu, Snapshot) for each of cpu_ids, read CHUNK CPUs at a time."""
-    for start in range(0, len(cpu_ids), CHUNK):
-        interrupt.check()
-        part = cpu_ids[start:start + CHUNK]
-        snap = Snapshot(tgt, lay, part)
-        for cpu in part:
-            yield cpu, snap
-
-
-def block(snap, lay, cpu):
-    """CPU cpu's lines in pcpu all and pcpu CPUS, or its one error line (an
-    absent or unreadable CPU) while the other CPUs still print."""
-    try:
-        return "\n".join(summary_lines(snap, lay, cpu))
-    except KvmError as err:
-        return one_line(err)
-
-
-# --- pcpu -l: the CPU table -----------------------------------------------
 
 def _dumptid(tgt):
     """The kernel's dumptid (the thread that wrote the dump), or None when
@@ -383,88 +72,10 @@ def _dumptid(tgt):
     return None if row is None else row[0]
 
 
-def _row(snap, cpu):
-    """CPU cpu's entry of the table: a dict (JSON-ready)."""
-    try:
-        pc = snap.pcpu(cpu)
-    except KvmError as err:
-        return {"cpu": cpu, "error": one_line(err)}
-    cur = pc.get("pc_curthread", 0)
-    row = {"cpu": cpu, "curthread": fmt_p(cur) if cur else None,
-           "tid": None, "pid": None, "critnest": None, "name": None,
-           "idle": bool(cur) and cur == pc.get("pc_idlethread")}
-    if not cur:
-        return row
-    try:
-        td, pid = snap.thread(cur)
-    except KvmError as err:
-        row["error"] = one_line(err)
-        return row
-    row.update(tid=td.get("td_tid"), pid=pid, critnest=td.get("td_critnest"),
-               name=td.get("td_name"))
-    return row
-
-
-def _cell(value, width):
-    return ("%*s" % (width, "-")) if value is None else "%*d" % (width, value)
-
-
-def row_text(row, cpu_width):
-    """One line of the table, under table_text()'s CPU TID PID ... line."""
-    cpu = "%*d" % (cpu_width, row["cpu"])
-    if row.get("curthread") is None and "error" in row:
-        return "%s  %s" % (cpu, row["error"])
-    if row["curthread"] is None:
-        return "%s  %7s %6s %4s %-4s %s" % (cpu, "-", "-", "-", "no", "none")
-    if "error" in row:
-        return "%s  %s: <error: %s>" % (cpu, row["curthread"], row["error"])
-    return "%s  %s %s %s %-4s %s" % (
-        cpu, _cell(row["tid"], 7), _cell(row["pid"], 6),
-        _cell(row["critnest"], 4), "yes" if row["idle"] else "no",
-        row["name"])
-
-
 def cpu_table(tgt, cpu_ids):
     """The header facts and the rows of pcpu -l (a JSON-ready dict)."""
-    kd = tgt.kd
-    lay = layout(tgt)
-    present = list(kd.cpus())
-    wanted = set(cpu_ids)
-    dumptid = _dumptid(tgt)
-    dump_cpu = None
-    rows = []
-    # Every present CPU is read when dumptid must be found; else only those
-    # asked for.
-    ids = cpu_ids if not dumptid else \
-        cpu_ids + [c for c in present if c not in wanted]
-    for cpu, snap in snapshots(tgt, lay, ids):
-        row = _row(snap, cpu)
-        if dumptid and dump_cpu is None and row.get("tid") == dumptid:
-            dump_cpu = cpu
-        if cpu in wanted:
-            rows.append(row)
-    return {"present": present, "present_list": cpus.format_list(present),
-            "mp_ncpus": kd.getncpus(), "mp_maxid": kd.getmaxid(),
-            "mp_maxcpus": kd.getmaxcpu(), "dumptid": dumptid,
-            "dump_cpu": dump_cpu, "cpus": rows}
-
-
-def table_text(doc):
-    """pcpu -l as text: a short header, then one line per CPU."""
-    out = ["CPUs %s (mp_ncpus %d, mp_maxid %d, mp_maxcpus %d)"
-           % (doc["present_list"] or "none", doc["mp_ncpus"], doc["mp_maxid"],
-              doc["mp_maxcpus"])]
-    if doc["dumptid"]:
-        where = ("on CPU %d" % doc["dump_cpu"] if doc["dump_cpu"] is not None
-                 else "on no CPU")
-        out.append("dumping thread: tid %d %s" % (doc["dumptid"], where))
-    elif doc["dumptid"] is not None:
-        out.append("dumping thread: none (dumptid is 0)")
-    width = max([3] + [len(str(r["cpu"])) for r in doc["cpus"]])
-    out.append("%*s  %7s %6s %4s %-4s %s" % (width, "CPU", "TID", "PID",
-                                              "CRIT", "IDLE", "NAME"))
-    out += [row_text(r, width) for r in doc["cpus"]]
-    return "\n".join(out)
+    return ddb.cpu_table(tgt.kd, layout(tgt), cpu_ids, _dumptid(tgt),
+                         interrupt.check)
 
 
 # --- pcpu apply ------------------------------------------------------------
@@ -560,9 +171,9 @@ def _current_cpu_line():
     """show allpcpu's first line: the default CPU stands for the CPU ddb
     runs on."""
     try:
-        return "Current CPU: %d" % cpus.default()
+        return ddb.current_cpu_line(cpus.default())
     except (KvmError, gdb.error, ValueError) as err:
-        return "Current CPU: none (%s)" % one_line(err)
+        return ddb.current_cpu_line(None, err)
 
 
 def _is_one(text):
@@ -656,14 +267,14 @@ Examples:
         lay = layout(tgt)
         if not rest or _is_one(rest):
             cpu = cpus.parse_one(rest) if rest else cpus.default()
-            snap = Snapshot(tgt, lay, [cpu])
-            gdb.write("\n".join(summary_lines(snap, lay, cpu)) + "\n")
+            snap = ddb.Snapshot.read(tgt.kd, lay, [cpu])
+            gdb.write("\n".join(ddb.summary_lines(snap, lay, cpu)) + "\n")
             return
-        if cpus.is_all(rest):
-            gdb.write(_current_cpu_line() + "\n\n")
-        for cpu, snap in snapshots(tgt, lay, cpus.parse(rest)):
+        head = _current_cpu_line() if cpus.is_all(rest) else None
+        for text in ddb.listing(tgt.kd, lay, cpus.parse(rest), head,
+                                interrupt.check):
             interrupt.check()
-            gdb.write(block(snap, lay, cpu) + "\n\n")
+            gdb.write(text + "\n")
 
     @staticmethod
     def raw(tgt, rest):
@@ -686,10 +297,8 @@ Examples:
     def table(tgt, rest, as_json):
         cpu_ids = cpus.parse(rest) if rest else list(tgt.kd.cpus())
         doc = cpu_table(tgt, cpu_ids)
-        if as_json:
-            gdb.write(json.dumps(doc) + "\n")
-        else:
-            gdb.write(table_text(doc) + "\n")
+        text = ddb.table_json(doc) if as_json else ddb.table_text(doc)
+        gdb.write(text + "\n")
 
     def complete(self, text, word):
         if word is None:
