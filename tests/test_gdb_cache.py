@@ -77,7 +77,7 @@ def run(dump, tmp_path_factory):
                                      "pcpu 2", "print $dpcpu(\"dpcpu_int\", 1)",
                                      "print $counter(vm_cnt.v_swtch)"])),
         # What gdb.events.cont and memory_changed call: the tables go.
-        ("cleared", ["python kgdb_pcpu.target.clear_cache()"]
+        ("cleared", ["python kgdb_pcpu.target.invalidate()"]
          + logged(logs["cleared"], ["counter-fetch vm_cnt.v_swtch"])),
     ]
     result = run_gdb(dump, steps)

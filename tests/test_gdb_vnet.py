@@ -437,7 +437,7 @@ def test_V_reads_the_lists_once_per_stop(dump, tmp_path):
         ("jail", 'output $V("ipforwarding", "db")'),
         ("other", logged(logs["other"], ['output $V("ipforwarding", "db")',
                                          'output $V("tcp_mssdflt", "web")'])),
-        ("cleared", ["python import kgdb_pcpu; kgdb_pcpu.target.clear_cache()",
+        ("cleared", ["python import kgdb_pcpu; kgdb_pcpu.target.invalidate()",
                      'output $V("tcp_mssdflt", "web")']),
     ])
     vnet_size, thread_size = divmod(int(run.out("sizes")), 1000)

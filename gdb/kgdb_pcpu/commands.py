@@ -12,8 +12,8 @@ import gdb
 from . import modules, target
 
 MODULES = ("parameters", "cmd_pcpu", "cmd_dpcpu", "cmd_setcpu", "cmd_counter",
-           "cmd_vnet", "cmd_overview", "functions", "fn_pcpu", "fn_dpcpu",
-           "fn_counter", "fn_vnet")
+           "cmd_vnet", "cmd_overview", "fn_pcpu", "fn_dpcpu", "fn_counter",
+           "fn_vnet")
 
 loaded = []
 

@@ -283,9 +283,3 @@ def _connect():
 
 _connect()
 
-# Temporary aliases for the faces not yet moved to symtab.py (the lead
-# removes them at the end).
-symbol_address = symtab.symbol_address
-lookup_struct = symtab.lookup_struct
-_lookup_symbol = symtab.lookup_symbol
-clear_cache = invalidate
