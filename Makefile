@@ -18,16 +18,24 @@ CORE_SRCS = $(sort $(wildcard native/kp_*.c)) native/kvm_compat.c
 CORE_OBJS = $(CORE_SRCS:native/%.c=build/native/%.o)
 EXT_SRCS = $(CORE_SRCS) $(wildcard native/py_*.c) $(wildcard native/*.h)
 
-DEBIAN_PACKAGES = gdb python3-dev python3-pytest python3-setuptools libelf-dev libdw-dev gcc make \
-	clang libclang-rt-14-dev gdbserver debootstrap
+# What the build and the suite need (make test-gdb16's Debian 13 root has
+# these too), then what only the host needs: the fuzzer and the sanitizers'
+# runtimes (make fuzz, make test-asan) and debootstrap (make test-gdb16).
+TEST_PACKAGES = gdb gdbserver python3-dev python3-pytest python3-pytest-xdist \
+	python3-setuptools libelf-dev libdw-dev gcc make man-db mandoc
+DEBIAN_PACKAGES ?= $(TEST_PACKAGES) clang libclang-rt-14-dev debootstrap
 
 VMCORE_DIR = build/vmcores/amd64
 PYTEST_ARGS ?= -q
 TESTS ?= tests
+# pytest-xdist: one worker per CPU, each test file on one worker (a file's
+# module fixtures, its GDB runs, are made once).  PYTEST_JOBS=0: no workers.
+PYTEST_JOBS ?= auto
+PYTEST = $(PYTHON) -m pytest -n $(PYTEST_JOBS) --dist loadfile
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps lib ext vmcore demo test check test-gdb16 test-asan fuzz install uninstall clean bench
+.PHONY: all deps lib ext vmcore demo test check gdb16-root test-gdb16 test-asan fuzz install uninstall clean bench
 
 all: lib ext
 
@@ -76,7 +84,7 @@ test: deps
 # The suite without make deps (what test-gdb16 runs inside its root).
 # pytest exits 5 when it collects no test: make fails then too.
 check: all
-	$(PYTHON) -m pytest $(PYTEST_ARGS) $(TESTS)
+	$(PYTEST) $(PYTEST_ARGS) $(TESTS)
 
 # The suite under the GDB kernel developers run: FreeBSD's kgdb is GDB 16 or
 # newer.  A Debian 13 root, made once with debootstrap in build/gdb16/root,
@@ -89,29 +97,39 @@ GDB16_DIR ?= build/gdb16
 GDB16_ROOT ?= $(GDB16_DIR)/root
 GDB16_SUITE = trixie
 GDB16_MIRROR ?= http://deb.debian.org/debian
-GDB16_PACKAGES = gdb,gdbserver,python3-dev,gcc,make,libelf-dev,libdw-dev,python3-pytest,python3-setuptools
 
+# The root, made once; what TEST_PACKAGES gains later is installed into it.
 $(GDB16_ROOT)/.stamp:
 	rm -rf $(GDB16_ROOT) $(GDB16_ROOT).tmp
-	debootstrap --variant=minbase --include=$(GDB16_PACKAGES) \
+	debootstrap --variant=minbase --include=$(subst $(space),$(comma),$(strip $(TEST_PACKAGES))) \
 		$(GDB16_SUITE) $(GDB16_ROOT).tmp $(GDB16_MIRROR)
 	mv $(GDB16_ROOT).tmp $(GDB16_ROOT)
 	touch $@
+empty =
+space = $(empty) $(empty)
+comma = ,
 
-test-gdb16: deps
+# In the root, with the checkout and its build directory mounted: $(1).
+# make deps there checks TEST_PACKAGES only (a test runs make install).
+GDB16_RUN = unshare --mount --propagation private sh -ec ' \
+	root=$(abspath $(GDB16_ROOT)); \
+	mount --rbind /proc $$root/proc; \
+	mount --rbind /dev $$root/dev; \
+	mkdir -p $$root$(CURDIR); \
+	mount --bind $(CURDIR) $$root$(CURDIR); \
+	mount --bind $(abspath $(GDB16_DIR))/build $$root$(CURDIR)/build; \
+	exec chroot $$root /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
+		DEBIAN_PACKAGES="$(TEST_PACKAGES)" $(1)'
+
+gdb16-root: deps
 	@$(MAKE) --no-print-directory $(GDB16_ROOT)/.stamp
 	@mkdir -p $(GDB16_DIR)/build
-	unshare --mount --propagation private sh -ec ' \
-		root=$(abspath $(GDB16_ROOT)); \
-		mount --rbind /proc $$root/proc; \
-		mount --rbind /dev $$root/dev; \
-		mkdir -p $$root$(CURDIR); \
-		mount --bind $(CURDIR) $$root$(CURDIR); \
-		mount --bind $(abspath $(GDB16_DIR))/build $$root$(CURDIR)/build; \
-		exec chroot $$root /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LANG=C.UTF-8 \
-			make -C $(CURDIR) --no-print-directory check \
-			PYTEST_ARGS="$(PYTEST_ARGS)" TESTS="$(TESTS)"'
+	@$(call GDB16_RUN,make -C $(CURDIR) --no-print-directory deps)
+
+test-gdb16: gdb16-root
+	$(call GDB16_RUN,make -C $(CURDIR) --no-print-directory check \
+		PYTEST_ARGS="$(PYTEST_ARGS)" PYTEST_JOBS="$(PYTEST_JOBS)" TESTS="$(TESTS)")
 
 # The benchmark (tests/bench/bench.py, not a test): one GDB session on the
 # bench fixture dump, one on the fixture kernel live under gdbserver.
