@@ -16,7 +16,6 @@ typed at GDB's prompt and interrupted by a ^C byte, as a user does.
 """
 
 import os
-import pty
 import re
 import select
 import signal
@@ -229,14 +228,18 @@ def test_ctrl_c_at_the_prompt(vmcore):
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
     env["TERM"] = "dumb"
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.chdir(str(ROOT))
-        os.execvpe(GDB, [GDB, "-nx", "-q",
-                         "-ex", "set pagination off",
-                         "-ex", "set confirm off",
-                         "-ex", "source %s" % LOADER,
-                         dump.kernel, dump.vmcore], env)
+    # GDB in a session of its own with the pseudo-terminal as its controlling
+    # terminal (setsid --ctty), started by subprocess: no fork of this
+    # process, which may have threads (pytest-xdist's).
+    fd, tty = os.openpty()
+    proc = subprocess.Popen(["setsid", "--ctty", GDB, "-nx", "-q",
+                             "-ex", "set pagination off",
+                             "-ex", "set confirm off",
+                             "-ex", "source %s" % LOADER,
+                             dump.kernel, dump.vmcore],
+                            stdin=tty, stdout=tty, stderr=tty, cwd=str(ROOT),
+                            env=env)
+    os.close(tty)
     try:
         prompt = rb"\(gdb\) $"
         _read_until(fd, prompt, START_TIMEOUT)
@@ -262,10 +265,9 @@ def test_ctrl_c_at_the_prompt(vmcore):
         os.write(fd, b"print 1+1\n")
         _read_until(fd, rb"\$\d+ = 2\r?\n(.*\n)*\(gdb\) $", 60)
         os.write(fd, b"quit\n")
+        proc.wait(timeout=STOP_TIMEOUT)
     finally:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
         os.close(fd)
