@@ -16,7 +16,7 @@ from conftest import ROOT, run_gdb
 PACKAGE = ROOT / "gdb" / "kgdb_pcpu"
 # The command line's face and the GDB-free model modules it uses.
 CLI_MODULES = ("cli", "elfkernel", "elftypes", "elfvnet", "elfcounter", "ddb",
-               "intfmt")
+               "intfmt", "counters", "dpcpufmt", "vnets", "modelerror")
 
 
 def cli(dump, *args, kernel=None, core=None):

@@ -97,7 +97,8 @@ def run(dump):
         ("array_x", "counter-fetch /x tcpstat"),
         ("array_e", explain_and_print("counter-fetch -e tcpstat")),
         ("netstat", "counter-fetch -t 'struct tcpstat' tcpstat"),
-        ("netstat_hist", ["output $.tcps_accepts", "echo \\n", "whatis $"]),
+        # -t's sums enter the history as the array of uint64_t they are.
+        ("netstat_hist", ["output $[1]", "echo \\n", "whatis $"]),
         ("netstat_dq", 'counter-fetch -t "struct tcpstat" tcpstat'),
         ("netstat_unquoted", "counter-fetch -t struct tcpstat tcpstat"),
         ("netstat_v", "counter-fetch -v -t 'struct tcpstat' tcpstat"),
@@ -338,7 +339,8 @@ def test_netstat_view_every_field_zeros_included(dump, run):
     assert run.err("netstat") == ""
     assert run.lines("netstat") == expected
     assert any(line.endswith(" = 0") for line in expected)
-    assert run.lines("netstat_hist") == ["%d" % arr["sums"][1], "type = struct tcpstat"]
+    assert run.lines("netstat_hist") == ["%d" % arr["sums"][1],
+                                         "type = uint64_t [%d]" % len(arr["fields"])]
     assert run.out("netstat_dq") == run.out("netstat")
     assert run.out("netstat_unquoted") == run.out("netstat")
     lines = run.lines("netstat_v")

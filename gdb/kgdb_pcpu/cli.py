@@ -5,9 +5,11 @@ arguments and output, over a kernel ELF file and an ELF core file with the
 -N/-M convention of netstat(1) and vmstat(8).  This file is the face: the
 arguments, the subcommands and the exit status.  The kernel's symbols,
 types and values are elfkernel.py's (over the core's ElfKvm, which reads and
-decodes everything in the target's byte order and pointer size), counters
-elfcounter.py's, network stacks elfvnet.py's; ddb's text is ddb.py's, the
-same as the GDB commands print.
+decodes everything in the target's byte order and pointer size), what a
+counter expression names elfcounter.py's, the network stacks elfvnet.py's.
+The text is written once for both GDB and this command line: ddb's by
+ddb.py, counter-fetch's by counters.py, dpcpu-print's by dpcpufmt.py and
+vnet-list's by vnets.py.
 
 Every error is one line on stderr and exit status 1; usage errors exit 2
 (argparse).
@@ -18,9 +20,10 @@ import json
 import os
 import sys
 
-from . import _kvm, cpus, ddb, elfcounter, intfmt
+from . import _kvm, counters, cpus, ddb, dpcpufmt, elfcounter, elfvnet
+from . import intfmt, vnets
 from .elfkernel import Kernel, UserError, is_one
-from .elfvnet import Vnets
+from .modelerror import ModelError
 
 PROG = "python3 -m kgdb_pcpu"
 
@@ -102,57 +105,41 @@ def cmd_dpcpu_print(kern, opts):
         raise _kvm.CpuAbsentError("CPU %d not found" % ids[0])
     fields = [(offset + off, size, kind) for off, size, kind in obj.fields]
     rows = dict(zip(present, kd.dpcpu_fields(addr, present, fields)))
-    values = {c: rows[c][0] for c in present if integer and rows[c] is not None}
 
     def failure(cpu):
         """Why CPU cpu has no value: absent, or its copy unreadable."""
         if cpu not in rows:
             return "CPU %d not found" % cpu
-        return "cannot read CPU %d's copy of %s (%d bytes at 0x%x)" % (
-            cpu, symbol, desc[2], kd.dpcpu_addr(addr, cpu) + offset)
+        return dpcpufmt.unreadable(symbol, cpu, desc[2],
+                                   kd.dpcpu_addr(addr, cpu) + offset)
 
+    def show(cpu):
+        return obj.show(rows[cpu], letter)
+
+    stats = dpcpufmt.Stats([(c, rows[c][0]) for c in ids
+                            if integer and rows.get(c) is not None],
+                           [c for c in ids if c in rows and rows[c] is None])
     if opts.json:
         doc = {"variable": symbol, "path": path, "cpus": []}
         for cpu in ids:
             if rows.get(cpu) is None:
                 doc["cpus"].append({"cpu": cpu, "error": failure(cpu)})
             else:
-                doc["cpus"].append({"cpu": cpu, "value": values[cpu] if integer
-                                    else obj.show(rows[cpu], letter)})
+                doc["cpus"].append({"cpu": cpu, "value": rows[cpu][0]
+                                    if integer else show(cpu)})
         if opts.s:
-            doc.update(_stats_json(values))
+            doc.update(stats.document())
         yield json.dumps(doc)
         return
     for cpu in ids:
         if cpu not in rows:
             yield failure(cpu)
         elif rows[cpu] is None:
-            yield "cpu %d: <error: %s>" % (cpu, failure(cpu))
+            yield dpcpufmt.line(cpu, None, failure(cpu))
         else:
-            yield "cpu %d: %s" % (cpu, obj.show(rows[cpu], letter))
+            yield dpcpufmt.line(cpu, show(cpu))
     if opts.s:
-        yield from _stats_lines(values, obj.node, letter)
-
-
-def _stats_json(values):
-    doc = {"total": sum(values.values())}
-    if values:
-        low = min(values, key=lambda c: (values[c], c))
-        high = max(values, key=lambda c: (values[c], -c))
-        doc["min"] = {"cpu": low, "value": values[low]}
-        doc["max"] = {"cpu": high, "value": values[high]}
-    return doc
-
-
-def _stats_lines(values, node, letter):
-    doc = _stats_json(values)
-    total = doc["total"]
-    yield "total: %s" % intfmt.integer(total, letter, 16, total < 0)
-    if values:
-        for key in ("min", "max"):
-            yield "%s: %s (cpu %d)" % (key, intfmt.integer(
-                doc[key]["value"], letter, node.size, node.kind == "int"),
-                doc[key]["cpu"])
+        yield from stats.lines(letter, 10, show)
 
 
 def cmd_dpcpu_off(kern, opts):
@@ -169,15 +156,11 @@ def cmd_dpcpu_off(kern, opts):
 # --- vnet-list: the network stacks of a VIMAGE kernel. ----------------------
 
 def cmd_vnet_list(kern, opts):
-    vnets = Vnets(kern)
-    if not vnets.vimage:
-        raise UserError("this kernel is not built with options VIMAGE (no "
-                        "vnet0): its network stack variables are plain "
-                        "globals")
-    for addr, data_base, names in vnets.stacks():
-        yield "%s vnet_data_base %s %s" % (
-            ddb.pointer(addr), "?" if data_base is None
-            else ddb.pointer(data_base), ",".join(names) if names else "-")
+    stacks = elfvnet.of(kern)
+    if not stacks.vimage:
+        raise UserError(vnets.NOT_VIMAGE)
+    for stack in stacks.stacks():
+        yield vnets.list_line(stack)
 
 
 # --- counter-fetch: counter(9) sums, netstat -s and vmstat -s. --------------
@@ -194,71 +177,17 @@ def cmd_counter_fetch(kern, opts):
         raise UsageError("-top needs a positive count, not %d" % opts.top)
     kd = kern.kd
     found = elfcounter.counters(kern, words[0], stats, opts.V)
-    shown = None
-    if opts.c is not None:
-        shown = [cpus.require_present(kd, c) for c in kern.cpus(opts.c)]
-    elif opts.v or opts.sort or opts.top is not None:
-        shown = kd.cpus()
-    totals, missing = elfcounter.sums(kd, found, opts.partial)
-
-    def slots(index):
-        return elfcounter.slots(kd, found, index, shown, missing, opts.sort,
-                                opts.top)
-
+    shown = counters.shown_cpus(kd, kern.cpus(opts.c) if opts.c is not None
+                                else None,
+                                opts.v or opts.sort or opts.top is not None)
+    totals, missing = counters.sums(kd, found, opts.partial)
+    rows = counters.rows_of(kd, found, shown, missing, opts.sort, opts.top)
     if opts.json:
-        yield json.dumps(_counters_json(found, totals, missing, shown, slots,
-                                        opts))
+        yield json.dumps(counters.document(found, totals, missing, rows,
+                                           opts.partial, opts.V))
         return
-    if missing:
-        yield "partial: CPU%s %s left out (unreadable)" % (
-            "s" if len(missing) > 1 else "", cpus.format_list(missing))
-    for i, label in enumerate(found.labels):
-        indent = "" if found.kind == "one" else "  "
-        if found.kind != "one":
-            yield "%s = %s" % (label, intfmt.integer(totals[i], letter))
-        if shown is not None:
-            yield from _slot_lines(slots(i), totals[i], letter, indent,
-                                   opts.bar_width)
-        if found.kind == "one":
-            yield intfmt.integer(totals[i], letter)
-    for name, text in found.others:
-        yield "%s = %s" % (name, text)
-
-
-def _slot_lines(rows, total, letter, indent, bar_width):
-    """counter-fetch -v's "cpu N: VALUE SHARE BAR" lines of rows [(cpu,
-    signed slot or None)]."""
-    texts = [intfmt.integer(v, letter, signed=True) if v is not None
-             else "unreadable" for _c, v in rows]
-    width = max([len(t) for t in texts] or [1])
-    cpu_width = max([len(str(c)) for c, _v in rows] or [1])
-    largest = max([abs(v) for _c, v in rows if v is not None] or [0])
-    for (cpu, value), text in zip(rows, texts):
-        line = "%scpu %*d: %*s" % (indent, cpu_width, cpu, width, text)
-        if value is not None:
-            line += " %6s %s" % (intfmt.share(value, intfmt.signed64(total)),
-                                 intfmt.bar(value, largest, bar_width))
-        yield line.rstrip()
-
-
-def _counters_json(found, totals, missing, shown, slots, opts):
-    items = []
-    for i, label in enumerate(found.labels):
-        item = {"name": label, "sum": totals[i]}
-        if shown is not None:
-            total = intfmt.signed64(totals[i])
-            item["cpus"] = [{"cpu": c, "value": v,
-                             "share": (round(100.0 * v / total, 3)
-                                       if v is not None and total else None)}
-                            for c, v in slots(i)]
-        items.append(item)
-    doc = {"expression": found.expr, "counters": items,
-           "partial": bool(opts.partial), "missing_cpus": missing}
-    if opts.V is not None:
-        doc["vnet"] = opts.V
-    if found.kind == "struct":
-        doc["members"] = [{"name": n, "value": t} for n, t in found.others]
-    return doc
+    yield from counters.lines(found, totals, missing, rows, letter, 10,
+                              opts.bar_width)
 
 
 # --- Commands of the command line only. -------------------------------------
@@ -368,7 +297,7 @@ def main(argv=None, prog=PROG):
         _write(opts.run(Kernel(kd), opts))
     except UsageError as err:
         opts.parser.error(str(err))
-    except (UserError, _kvm.KvmError, cpus.CpuSyntaxError) as err:
+    except (UserError, ModelError, _kvm.KvmError, cpus.CpuSyntaxError) as err:
         sys.stdout.flush()
         print("%s: %s" % (name, " ".join(str(err).split())), file=sys.stderr)
         return 1

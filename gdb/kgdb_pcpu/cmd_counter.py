@@ -1,17 +1,16 @@
 """counter-fetch: counter(9) sums, as kvm_counter_u64_fetch, netstat -s and
 vmstat -s compute them."""
 
-import heapq
 import json
 import re
 
 import gdb
 
-from . import cpus, default_cpu, fmt, gtypes, interrupt, parameters, symtab
-from . import target, vnet
+from . import compat, counters, cpus, default_cpu, fmt, gcounters, gtypes
+from . import interrupt, parameters, target, vnet
 from .args import parse_format, take_word
 from .errors import user_errors
-from ._kvm import NullCounterError
+from .intfmt import INTEGER_FORMATS
 
 USAGE = ("Usage: counter-fetch [/FMT] [-v] [-c CPUS] [-sort] [-top N] "
          "[-t TYPE] [-V VNET] [-partial] [-json] [-e] [--] EXPR")
@@ -22,7 +21,6 @@ OPTIONS = {"v": None, "e": None, "c": "CPUS", "sort": None, "top": "N",
 
 _SIMPLE_EXPR = re.compile(
     r"[A-Za-z_$][\w$]*(\s*(\.|->)\s*[A-Za-z_]\w*|\[\d+\])*\Z")
-_MASK = (1 << 64) - 1
 
 
 def _option(word):
@@ -71,259 +69,10 @@ def parse_arguments(arg):
             opts[name] = value
         if letter is None and rest.startswith("/"):
             letter, _raw, rest = parse_format(rest)
-    if letter is not None and letter not in fmt.INTEGER_FORMATS:
+    if letter is not None and letter not in INTEGER_FORMATS:
         raise gdb.GdbError("format /%s does not apply to a counter sum"
                            % letter)
     return opts, letter, rest.strip()
-
-
-# --- What EXPR names: counters, with labels. --------------------------------
-
-
-def counter_base(value):
-    """The stored value of a counter_u64_t.  Only functions.py's $counter
-    uses it, until the lead deletes functions.py (fn_counter.py replaces
-    it); delete it then."""
-    if not is_counter_type(value.type):
-        raise gdb.GdbError("not a counter_u64_t (type %s)" % value.type)
-    return int(value) & _MASK
-
-
-def is_counter_type(gtype):
-    """counter_u64_t: a pointer to a 64-bit integer."""
-    gtype = gtype.strip_typedefs()
-    if gtype.code != gdb.TYPE_CODE_PTR:
-        return False
-    inner = gtype.target().strip_typedefs()
-    return inner.code == gdb.TYPE_CODE_INT and inner.sizeof == 8
-
-
-class Counters:
-    """The counters EXPR names: labels and stored values (bases), the
-    struct view's other members, and the type the sums enter the value
-    history as."""
-
-    def __init__(self, expr, kind, labels, bases, history_type, others=()):
-        self.expr = expr
-        self.kind = kind                # "one", "array" or "struct"
-        self.labels = labels
-        self.bases = bases
-        self.history_type = history_type
-        self.others = list(others)      # [(member, text)]: the struct view
-
-    def name(self, index):
-        """How an error names counter index: tcpstat[3], vm_cnt.v_swtch."""
-        label = self.labels[index]
-        if self.kind == "one":
-            return label
-        return self.expr + (label if label.startswith("[") else "." + label)
-
-
-def _stats_counters(gtype, prefix, base, out):
-    """(label, counter index) of each 64-bit field of a stats struct."""
-    for field in gtype.fields():
-        if field.bitpos is None or field.is_base_class:
-            continue
-        off = base + field.bitpos // 8
-        name = prefix + (field.name or "")
-        ftype = field.type.strip_typedefs()
-        if ftype.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION):
-            _stats_counters(ftype, name + "." if field.name else prefix, off,
-                            out)
-            continue
-        if ftype.code == gdb.TYPE_CODE_ARRAY:
-            elt = ftype.target().strip_typedefs()
-            lo, hi = ftype.range()
-            if elt.code == gdb.TYPE_CODE_INT and elt.sizeof == 8 and off % 8 == 0:
-                for i in range(hi - lo + 1):
-                    out.append(("%s[%d]" % (name, i), off // 8 + i))
-                continue
-        elif ftype.code == gdb.TYPE_CODE_INT and ftype.sizeof == 8 and off % 8 == 0:
-            out.append((name, off // 8))
-            continue
-        raise gdb.GdbError("field %s of %s is not a 64-bit counter" % (name, gtype))
-    return out
-
-
-def _lookup_type(name):
-    if name.startswith("struct "):
-        found = symtab.lookup_struct(name[len("struct "):].strip())
-        if found is not None:
-            return found
-    try:
-        return gdb.lookup_type(name)
-    except gdb.error:
-        pass
-    try:
-        return gdb.parse_and_eval("(%s *)0" % name).type.target()
-    except gdb.error:
-        raise gdb.GdbError("No type \"%s\"." % name) from None
-
-
-def _pointers(kd, value, count):
-    """The first count pointer-sized values of an array or where a pointer
-    points, read by the core."""
-    gtype = value.type.strip_typedefs()
-    if gtype.code == gdb.TYPE_CODE_ARRAY and value.address is not None:
-        return kd.read_pointers(int(value.address), count)
-    if gtype.code == gdb.TYPE_CODE_PTR:
-        return kd.read_pointers(int(value), count)
-    return [int(value[i]) & _MASK for i in range(count)]
-
-
-def _array(kd, expr, value, stats_name):
-    gtype = value.type.strip_typedefs()
-    is_array = gtype.code == gdb.TYPE_CODE_ARRAY
-    if not ((is_array and is_counter_type(gtype.target()))
-            or (stats_name and gtype.code == gdb.TYPE_CODE_PTR
-                and is_counter_type(gtype.target()))):
-        raise gdb.GdbError("%s is not an array of counter_u64_t (type %s)"
-                           % (expr, value.type))
-    uint64 = gtypes.uint64_type()
-    if stats_name is None:
-        lo, hi = gtype.range()
-        count = hi - lo + 1
-        return Counters(expr, "array", ["[%d]" % i for i in range(count)],
-                        _pointers(kd, value, count),
-                        uint64.array(count - 1))
-    stats = _lookup_type(stats_name)
-    if stats.strip_typedefs().code not in (gdb.TYPE_CODE_STRUCT,
-                                           gdb.TYPE_CODE_UNION):
-        raise gdb.GdbError("%s is not a struct" % stats_name)
-    fields = _stats_counters(stats.strip_typedefs(), "", 0, [])
-    count = stats.sizeof // 8
-    if is_array:
-        lo, hi = gtype.range()
-        if hi - lo + 1 < count:
-            raise gdb.GdbError("%s has %d counters, %s needs %d"
-                               % (expr, hi - lo + 1, stats_name, count))
-    bases = _pointers(kd, value, count)
-    return Counters(expr, "array", [label for label, _i in fields],
-                    [bases[i] for _label, i in fields], stats)
-
-
-def _struct(kd, expr, value, letter):
-    """The struct view: each counter member (and array of counters), then
-    the other members as print shows them."""
-    labels, offsets, elements, others = [], [], [], []
-    for field in value.type.strip_typedefs().fields():
-        if field.bitpos is None or not field.name:
-            continue
-        ftype = field.type.strip_typedefs()
-        off = field.bitpos // 8
-        if is_counter_type(ftype):
-            labels.append(field.name)
-            offsets.append(off)
-            elements.append((field.name, None))
-        elif (ftype.code == gdb.TYPE_CODE_ARRAY
-              and is_counter_type(ftype.target())):
-            lo, hi = ftype.range()
-            step = ftype.target().sizeof
-            for i in range(hi - lo + 1):
-                labels.append("%s[%d]" % (field.name, i))
-                offsets.append(off + i * step)
-                elements.append((field.name, i))
-        else:
-            others.append((field.name,
-                           fmt.format_value(value[field.name], letter)))
-    if not labels:
-        raise gdb.GdbError("%s is not a counter_u64_t and has no "
-                           "counter_u64_t member (type %s)"
-                           % (expr, value.type))
-    if value.address is not None:
-        size = target.current().pointer_size
-        row = kd.read_fields([int(value.address)],
-                             [(off, size, "u") for off in offsets])[0]
-        if row is None:
-            raise gdb.GdbError("Cannot access memory at address 0x%x"
-                               % int(value.address))
-        bases = list(row)
-    else:               # a value of GDB's own (the value history)
-        bases = [int(value[name] if i is None else value[name][i]) & _MASK
-                 for name, i in elements]
-    uint64 = gtypes.uint64_type()
-    return Counters(expr, "struct", labels, bases,
-                    uint64.array(len(labels) - 1), others)
-
-
-def counters_of(kd, expr, value, stats_name, letter=None):
-    """The Counters of EXPR's value (stats_name: -t TYPE)."""
-    gtype = value.type.strip_typedefs()
-    if stats_name is not None or gtype.code == gdb.TYPE_CODE_ARRAY:
-        return _array(kd, expr, value, stats_name)
-    if is_counter_type(gtype):
-        return Counters(expr, "one", [expr], [int(value) & _MASK],
-                        gtypes.uint64_type())
-    if (gtype.code == gdb.TYPE_CODE_PTR and int(value) != 0
-            and gtype.target().strip_typedefs().code == gdb.TYPE_CODE_STRUCT):
-        return _struct(kd, expr, value.dereference(), letter)
-    if gtype.code == gdb.TYPE_CODE_STRUCT:
-        return _struct(kd, expr, value, letter)
-    raise gdb.GdbError("%s is not a counter_u64_t (type %s)"
-                       % (expr, value.type))
-
-
-# --- Sums and slots. --------------------------------------------------------
-
-
-def _named_null(counters, err, index=None):
-    """NullCounterError err as one line naming the NULL counter (the
-    first NULL one of an array, when index is None)."""
-    if index is None:
-        index = next((i for i, b in enumerate(counters.bases) if b == 0), 0)
-    return gdb.GdbError("%s: %s" % (counters.name(index), err))
-
-
-def signed(value):
-    """A slot as the signed amount the kernel added (a slot at or above
-    2^63 is a decrement)."""
-    value &= _MASK
-    return value - (1 << 64) if value >> 63 else value
-
-
-def sums(kd, counters, partial):
-    """(sums, CPUs left out) of every counter; the CPUs are [] unless
-    partial, where an unreadable CPU is left out instead of an error."""
-    try:
-        if partial:
-            return kd.counter_u64_fetch_partial(counters.bases)
-        if counters.kind == "one":
-            return [kd.counter_u64_fetch(counters.bases[0])], []
-        return kd.counter_u64_fetch_array(counters.bases), []
-    except NullCounterError as err:
-        raise _named_null(counters, err) from None
-
-
-def slots(kd, counters, index, shown, missing):
-    """[(cpu, signed slot or None when unreadable)] of counter index, for
-    the CPUs shown, in their order."""
-    left_out = set(missing)
-    readable = [c for c in shown if c not in left_out] if left_out else shown
-    try:
-        got = (kd.counter_u64_slots(counters.bases[index], readable)
-               if readable else [])
-    except NullCounterError as err:
-        raise _named_null(counters, err, index) from None
-    half, wrap = 1 << 63, 1 << 64
-    rows = [(cpu, v - wrap if v >= half else v) for cpu, v in got]
-    if not left_out:
-        return rows
-    values = dict(rows)
-    return [(cpu, values.get(cpu)) for cpu in shown]
-
-
-def _by_value(row):
-    return row[1] if row[1] is not None else -(1 << 64)
-
-
-def select(rows, sort, top):
-    """rows [(cpu, value)] sorted by value, largest first (unreadable
-    last), with -sort or -top; only the first top of them with -top."""
-    if top is not None:
-        return heapq.nlargest(top, rows, key=_by_value)
-    if sort:
-        return sorted(rows, key=_by_value, reverse=True)
-    return rows
 
 
 class CounterFetchCommand(gdb.Command):
@@ -341,7 +90,7 @@ EXPR may also be:
   vmstat -s view, one "member = SUM" line per counter member, then the
   other members as print shows them.
 The sums of an array or struct enter the value history together, as one
-array of uint64_t ($ after the command; a struct TYPE with -t).
+array of uint64_t ($ after the command), in the order they are printed.
 
 -t TYPE names the elements of an array of counters by the fields of the
 structure TYPE, as VNET_PCPUSTAT arrays are (the netstat -s view): one
@@ -399,48 +148,31 @@ Examples:
         kd = tgt.kd
         resolved = vnet.expression(expr, opts.get("V"))
         value = gdb.parse_and_eval(resolved)
-        found = counters_of(kd, expr, value, opts.get("t"), letter)
+        found = gcounters.counters_of(kd, expr, value, opts.get("t"), letter)
         if opts.get("e"):
             gdb.write(self._explain(tgt, resolved, value, found) + "\n")
             return
-        shown = self._shown_cpus(kd, opts)
+        listed = cpus.parse(opts["c"]) if "c" in opts else None
+        shown = counters.shown_cpus(kd, listed, opts.get("v") or
+                                    opts.get("sort") or "top" in opts)
         top = self._top(opts)
-        totals, missing = sums(kd, found, opts.get("partial"))
-        if opts.get("json"):
-            self._json(kd, expr, found, totals, missing, shown, opts, top)
-            return
-        history = self._history(kd, found, totals)
-        if missing:
-            gdb.write("partial: CPU%s %s left out (unreadable)\n"
-                      % ("s" if len(missing) > 1 else "",
-                         cpus.format_list(missing)))
-        radix = fmt.output_radix()
-        if found.kind == "one":
-            if shown is not None:
-                self._slot_lines(kd, found, 0, totals[0], shown, missing,
-                                 opts, top, letter, radix, "")
-            text = fmt.integer(totals[0], letter, radix=radix)
-            gdb.write("$%d = %s\n" % (history, text) if history
-                      else text + "\n")
-            return
-        for i, label in enumerate(found.labels):
-            interrupt.check()
-            gdb.write("%s = %s\n" % (label, fmt.integer(totals[i], letter,
-                                                       radix=radix)))
-            if shown is not None:
-                self._slot_lines(kd, found, i, totals[i], shown, missing,
-                                 opts, top, letter, radix, "  ")
-        for name, text in found.others:
-            gdb.write("%s = %s\n" % (name, text))
+        totals, missing = counters.sums(kd, found, opts.get("partial"))
+        rows_of = counters.rows_of(kd, found, shown, missing,
+                                   opts.get("sort"), top)
 
-    @staticmethod
-    def _shown_cpus(kd, opts):
-        """The CPUs -v shows (None without -v, -c, -sort or -top)."""
-        if "c" in opts:
-            return [cpus.require_present(kd, c) for c in cpus.parse(opts["c"])]
-        if opts.get("v") or opts.get("sort") or "top" in opts:
-            return kd.cpus()
-        return None
+        def rows(index):
+            interrupt.check()
+            return rows_of(index)
+
+        if opts.get("json"):
+            doc = counters.document(found, totals, missing, rows,
+                                    opts.get("partial"), opts.get("V"))
+            gdb.write(json.dumps(doc) + "\n")
+            return
+        history = self._history(found, totals)
+        _write(counters.lines(found, totals, missing, rows, letter,
+                              fmt.output_radix(), parameters.bar_width(),
+                              history))
 
     @staticmethod
     def _top(opts):
@@ -456,67 +188,18 @@ Examples:
         return top
 
     @staticmethod
-    def _history(kd, found, totals):
-        """Put the sums in GDB's value history: the number of $N, or None
-        in a GDB without gdb.add_history (before 12)."""
-        add = getattr(gdb, "add_history", None)
-        if add is None:
-            return None
+    def _history(found, totals):
+        """Put the sums in GDB's value history: the number of $N of a lone
+        counter's sum, else None (and None in a GDB without add_history).
+        An array's or a struct's sums enter together as one array of
+        uint64_t: GDB makes it from an array literal of the numbers,
+        nothing here encodes a value's bytes."""
+        uint64 = gtypes.uint64_type()
         if found.kind == "one":
-            return add(gdb.Value(totals[0]).cast(found.history_type))
-        # A value of GDB's own, made of the sums in the target's byte order
-        # (nothing of the target's memory is read or decoded here).  With
-        # -t TYPE the sums are TYPE's 64-bit words in order, which fill it
-        # when every member is a counter.
-        if 8 * len(totals) != found.history_type.sizeof:
-            return None
-        data = b"".join((t & _MASK).to_bytes(8, kd.byteorder) for t in totals)
-        return add(gdb.Value(data, found.history_type))
-
-    @staticmethod
-    def _slot_lines(kd, found, index, total, shown, missing, opts, top,
-                    letter, radix, indent):
-        rows = select(slots(kd, found, index, shown, missing),
-                      opts.get("sort"), top)
-        texts = [(cpu, fmt.integer(v, letter, signed=True, radix=radix)
-                  if v is not None else "unreadable") for cpu, v in rows]
-        width = max([len(t) for _c, t in texts] or [1])
-        cpu_width = max([len(str(c)) for c, _t in texts] or [1])
-        largest = max([abs(v) for _c, v in rows if v is not None] or [0])
-        bar_width = parameters.bar_width()
-        total = signed(total)
-        lines = []
-        for (cpu, value), (_cpu, text) in zip(rows, texts):
-            line = "%scpu %*d: %*s" % (indent, cpu_width, cpu, width, text)
-            if value is not None:
-                line += " %6s %s" % (fmt.share(value, total),
-                                     fmt.bar(value, largest, bar_width))
-            lines.append(line.rstrip() + "\n")
-        interrupt.check()
-        gdb.write("".join(lines))
-
-    @staticmethod
-    def _json(kd, expr, found, totals, missing, shown, opts, top):
-        items = []
-        for i, label in enumerate(found.labels):
-            interrupt.check()
-            item = {"name": label, "sum": totals[i]}
-            if shown is not None:
-                total = signed(totals[i])
-                item["cpus"] = [
-                    {"cpu": cpu, "value": v,
-                     "share": (round(100.0 * v / total, 3)
-                               if v is not None and total else None)}
-                    for cpu, v in select(slots(kd, found, i, shown, missing),
-                                         opts.get("sort"), top)]
-            items.append(item)
-        doc = {"expression": expr, "counters": items,
-               "partial": bool(opts.get("partial")), "missing_cpus": missing}
-        if "V" in opts:
-            doc["vnet"] = opts["V"]
-        if found.kind == "struct":
-            doc["members"] = [{"name": n, "value": t} for n, t in found.others]
-        gdb.write(json.dumps(doc) + "\n")
+            return compat.add_history(gdb.Value(totals[0]).cast(uint64))
+        compat.add_history(gdb.parse_and_eval("{%s}" % ", ".join(
+            "(%s) %d" % (uint64, total) for total in totals)))
+        return None
 
     def complete(self, text, word):
         words = text.split()
@@ -571,10 +254,9 @@ Examples:
 
     @staticmethod
     def _vnets(text, word):
-        from .cmd_vnet import complete_vnets
         try:
-            return complete_vnets(text, word)
-        except (gdb.error, gdb.GdbError):
+            return vnet.complete_vnets(text, word)
+        except (gdb.error, gdb.GdbError, ValueError):
             return []
 
     @staticmethod
@@ -627,6 +309,23 @@ Examples:
         else:
             off = "cpuid_to_pcpu[%d]->pc_zpcpu_offset" % cpu
         return "*(%s *)((char *)%s + %s)" % (type_name, text, off)
+
+
+def _write(lines):
+    """Write lines as they come, a block at a time (1024 CPUs' slots of
+    300 counters are 300000 lines), honouring Ctrl-C between blocks; what
+    came before an error is written."""
+    block = []
+    try:
+        for line in lines:
+            block.append(line)
+            if len(block) >= 512:
+                interrupt.check()
+                gdb.write("\n".join(block) + "\n")
+                block = []
+    finally:
+        if block:
+            gdb.write("\n".join(block) + "\n")
 
 
 CounterFetchCommand()

@@ -4,7 +4,7 @@ import json
 
 import gdb
 
-from . import cpus, fmt, gtypes, interrupt, symbols, target
+from . import cpus, ddb, dpcpufmt, fmt, gtypes, interrupt, symbols, target
 from .args import parse_format
 from .errors import user_errors
 from ._kvm import CpuAbsentError
@@ -55,10 +55,12 @@ def _name_word(text):
     return text, ""
 
 
-def _text(copy, fmt_letter, raw):
+def _line(copy, fmt_letter, raw):
+    """The line of a present CPU's copy (dpcpufmt.line)."""
     if copy.value is None:
-        return "<error: %s>" % copy.error
-    return fmt.format_value(copy.value, fmt_letter, raw)
+        return dpcpufmt.line(copy.cpu, None, copy.error)
+    return dpcpufmt.line(copy.cpu, fmt.format_value(copy.value, fmt_letter,
+                                                     raw))
 
 
 def _json_value(copy, fmt_letter, raw):
@@ -71,16 +73,11 @@ def _json_value(copy, fmt_letter, raw):
 
 
 def _stats(copies):
-    """(total, min copy, max copy, unreadable CPUs) of the copies that have
-    a number; the first CPU of equal values wins.  Absent CPUs are not
-    counted; present CPUs whose copy could not be read are listed."""
-    numbered = [c for c in copies if c.number is not None]
-    unreadable = [c.cpu for c in copies if c.error and not c.absent]
-    if not numbered:
-        return 0, None, None, unreadable
-    low = min(numbered, key=lambda c: c.number)
-    high = max(numbered, key=lambda c: c.number)
-    return sum(c.number for c in numbered), low, high, unreadable
+    """The dpcpufmt.Stats of the copies that have a number.  Absent CPUs
+    are not counted; present CPUs whose copy could not be read are listed."""
+    return dpcpufmt.Stats([(c.cpu, c.number) for c in copies
+                           if c.number is not None],
+                          [c.cpu for c in copies if c.error and not c.absent])
 
 
 def _check_integer(var, path):
@@ -160,8 +157,7 @@ Examples:
             if copy.absent:
                 lines.append(copy.error)
             else:
-                lines.append("cpu %d: %s" % (copy.cpu,
-                                             _text(copy, fmt_letter, raw)))
+                lines.append(_line(copy, fmt_letter, raw))
             if len(lines) >= 64:
                 gdb.write("\n".join(lines) + "\n")
                 lines = []
@@ -172,21 +168,10 @@ Examples:
 
     @staticmethod
     def _stats_lines(copies, fmt_letter, raw):
-        total, low, high, unreadable = _stats(copies)
-        number_fmt = (fmt_letter if fmt_letter and fmt_letter in fmt.INTEGER_FORMATS
-                      else None)
-        size = 8 if -(1 << 63) <= total < 1 << 64 else 16
-        out = ["total: %s" % fmt.integer(total, number_fmt, size=size,
-                                        signed=total < 0)]
-        if unreadable:
-            out[0] += " (partial: CPU %s unreadable)" % cpus.format_list(
-                unreadable)
-        if low is not None:
-            out.append("min: %s (cpu %d)" % (_text(low, fmt_letter, raw),
-                                             low.cpu))
-            out.append("max: %s (cpu %d)" % (_text(high, fmt_letter, raw),
-                                             high.cpu))
-        return out
+        by_cpu = {c.cpu: c for c in copies}
+        return _stats(copies).lines(
+            fmt_letter, fmt.output_radix(),
+            lambda cpu: fmt.format_value(by_cpu[cpu].value, fmt_letter, raw))
 
     @staticmethod
     def _json(var, path, copies, fmt_letter, raw, stats):
@@ -201,13 +186,7 @@ Examples:
                                     "value": _json_value(copy, fmt_letter,
                                                          raw)})
         if stats:
-            total, low, high, unreadable = _stats(copies)
-            doc["total"] = total
-            if unreadable:
-                doc["partial"] = unreadable
-            if low is not None:
-                doc["min"] = {"cpu": low.cpu, "value": low.number}
-                doc["max"] = {"cpu": high.cpu, "value": high.number}
+            doc.update(_stats(copies).document())
         gdb.write(json.dumps(doc) + "\n")
 
     def complete(self, text, word):
@@ -267,7 +246,6 @@ Example:
         tgt = target.current()
         kd = tgt.kd
         start, _stop = kd.dpcpu_bounds()
-        mask = (1 << (8 * tgt.pointer_size)) - 1
         lines = []
         for cpu in kd.cpus():
             interrupt.check()
@@ -275,8 +253,7 @@ Example:
                 off = kd.dpcpu_off(cpu)
             except CpuAbsentError:
                 off = 0         # dpcpu_off[N] is 0: ddb prints it so
-            lines.append("dpcpu_off[%2d] = 0x%x (+ DPCPU_START = %s)"
-                         % (cpu, off, fmt.fmt_p((off + start) & mask)))
+            lines.append(ddb.dpcpu_off_line(cpu, off, start, tgt.pointer_size))
         gdb.write("".join(line + "\n" for line in lines))
 
 

@@ -2,14 +2,12 @@
 
 import gdb
 
-from . import target, vnet
+from . import target, vnet, vnets
 from .args import parse_format, take_word
 from .errors import one_line, user_errors
-from .fmt import fmt_p, format_value
+from .fmt import format_value
+from .modelerror import ModelError
 from ._kvm import KvmError
-
-_NOT_VIMAGE = ("this kernel is not built with options VIMAGE (no vnet0): "
-               "its network stack variables are plain globals")
 
 
 class VnetListCommand(gdb.Command):
@@ -34,12 +32,8 @@ Example:
         if arg.strip():
             raise gdb.GdbError("vnet-list takes no argument")
         if not vnet.vimage():
-            raise gdb.GdbError(_NOT_VIMAGE)
-        for st in vnet.stacks():
-            names = st.names()
-            gdb.write("%s vnet_data_base %s %s\n"
-                      % (fmt_p(st.address), fmt_p(st.data_base),
-                         ",".join(names) if names else "-"))
+            raise gdb.GdbError(vnets.NOT_VIMAGE)
+        gdb.write("".join(vnets.list_line(st) + "\n" for st in vnet.stacks()))
 
 
 def parse_vnets(text):
@@ -107,7 +101,7 @@ Examples:
         for st in stacks:
             try:
                 text = format_value(var.value(kd, st), fmt, raw)
-            except (gdb.MemoryError, KvmError) as err:
+            except (gdb.MemoryError, KvmError, ModelError) as err:
                 text = "<error: %s>" % one_line(err)
             gdb.write("vnet %s: %s\n" % (st.name(), text))
 
@@ -132,20 +126,9 @@ Examples:
                 if not vnet.vimage():
                     return gdb.COMPLETE_SYMBOL  # plain globals
                 return vnet.complete_name(word)
-            return complete_vnets(text, word)
-        except (gdb.error, KvmError):
+            return vnet.complete_vnets(text, word)
+        except (gdb.error, KvmError, ModelError):
             return []
-
-
-def complete_vnets(text, word):
-    """Completions of a VNETS item: all, vnet0, jail names."""
-    current = text.split()[-1] if text and not text[-1].isspace() else ""
-    current = current.rsplit(",", 1)[-1]
-    keep = len(current) - len(word)
-    if keep < 0:
-        return []
-    names = ["all", vnet.BASE_NAME] + vnet.jail_names()
-    return [n[keep:] for n in names if n.startswith(current)]
 
 
 VnetListCommand()

@@ -1,51 +1,22 @@
-"""counter(9) counters in an ELF dump, without GDB: what EXPR names, the
-sums and the slots.
+"""counter(9) counters in an ELF dump, without GDB: what EXPR names.
 
 EXPR is a counter_u64_t, an array of them (named by a stats struct's
 members with -t, the netstat -s view), or a struct with counter_u64_t
 members (vm_cnt: the vmstat -s view); a VNET variable resolves in a
-network stack (elfvnet.py).  The core reads the pointers and sums the
-slots (read_pointers, counter_u64_fetch*, counter_u64_slots).  The layouts
-of struct vmmeter and struct tcpstat, and NULL counters, are in
-docs/FREEBSD.md ("struct vmmeter and vmstat -s", "struct tcpstat",
-"counter(9) and zpcpu").
+network stack (elfvnet.py).  The core reads the pointers (read_pointers,
+read_fields); the sums, the slots and the text are counters.py's, as in
+GDB, whose twin of this module is gcounters.py.  The layouts of struct
+vmmeter and struct tcpstat are in docs/FREEBSD.md ("struct vmmeter and
+vmstat -s", "struct tcpstat").
 """
 
-import heapq
 import re
 
-from . import intfmt
-from ._kvm import NullCounterError
+from . import elfvnet
+from .counters import Counters
 from .elfkernel import VNET_PREFIX, UserError
-from .elfvnet import Vnets
 
 _ADDRESS = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)\Z")
-
-
-class Counters:
-    """The counters EXPR names: labels and stored values (bases), and the
-    struct view's other members [(member, text)]."""
-
-    def __init__(self, expr, kind, labels, bases, others=()):
-        self.expr = expr
-        self.kind = kind                # "one", "array" or "struct"
-        self.labels = labels
-        self.bases = bases
-        self.others = list(others)
-
-    def name(self, index):
-        """The counter index as the user writes it: tcpstat[3], vm_cnt.v_swtch."""
-        label = self.labels[index]
-        if self.kind == "one":
-            return label
-        return self.expr + (label if label.startswith("[") else "." + label)
-
-    def null(self, err, index=None):
-        """NullCounterError err as a UserError naming the NULL counter (the
-        first NULL one, when index is None)."""
-        if index is None:
-            index = next((i for i, b in enumerate(self.bases) if b == 0), 0)
-        return UserError("%s: %s" % (self.name(index), err))
 
 
 def _stats_labels(kern, tag, prefix, base, out):
@@ -73,10 +44,11 @@ def counters(kern, expr, stats, vnet):
     if _ADDRESS.match(expr) and stats is None:
         return Counters(expr, "one", [expr], [int(expr, 0)])
     symbol, addr, desc = kern.expression(expr)
-    vnets = Vnets(kern)
+    vnets = elfvnet.of(kern)
     if symbol.startswith(VNET_PREFIX) and vnets.vimage:
-        base = vnets.resolve(vnet) if vnet is not None else vnets.default()
-        addr = kd.vnet_addr(addr, base)
+        stack = (vnets.resolve(vnet) if vnet is not None
+                 else elfvnet.default(kern, vnets))
+        addr = kd.vnet_addr(addr, stack.data_base)
     elif vnet is not None and vnets.vimage:
         raise UserError("-V: %s is not a VNET variable" % expr)
     psize = kd.pointer_size
@@ -135,38 +107,3 @@ def _struct_counters(kern, expr, addr, tag):
     if row is None:
         raise UserError("Cannot access memory at address 0x%x" % addr)
     return Counters(expr, "struct", labels, list(row), others)
-
-
-def sums(kd, found, partial):
-    """(sums, CPUs left out) of every counter of found; the CPUs are []
-    unless partial, where an unreadable CPU is left out instead of an
-    error."""
-    try:
-        if partial:
-            return kd.counter_u64_fetch_partial(found.bases)
-        if found.kind == "one":
-            return [kd.counter_u64_fetch(found.bases[0])], []
-        return kd.counter_u64_fetch_array(found.bases), []
-    except NullCounterError as err:
-        raise found.null(err) from None
-
-
-def _by_value(row):
-    return row[1] if row[1] is not None else -(1 << 64)
-
-
-def slots(kd, found, index, shown, missing, sort=False, top=None):
-    """[(cpu, signed slot or None when unreadable)] of counter index for
-    the CPUs shown, in their order; sorted by value, largest first, with
-    sort or top, and only the top largest with top."""
-    readable = [c for c in shown if c not in missing]
-    try:
-        got = dict(kd.counter_u64_slots(found.bases[index], readable))
-    except NullCounterError as err:
-        raise found.null(err, index) from None
-    rows = [(c, intfmt.signed64(got[c]) if c in got else None) for c in shown]
-    if top is not None:
-        return heapq.nlargest(top, rows, key=_by_value)
-    if sort:
-        return sorted(rows, key=_by_value, reverse=True)
-    return rows

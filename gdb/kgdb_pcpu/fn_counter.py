@@ -2,7 +2,7 @@
 
 import gdb
 
-from . import gtypes, target
+from . import gcounters, gtypes, target
 from .errors import user_errors
 
 
@@ -10,14 +10,10 @@ def _counter_base(value):
     """The stored value of a counter_u64_t (a pointer to a 64-bit integer),
     or of an integer of pointer size given as one."""
     gtype = value.type.strip_typedefs()
-    mask = (1 << (8 * gtype.sizeof)) - 1
-    if gtype.code == gdb.TYPE_CODE_PTR:
-        inner = gtype.target().strip_typedefs()
-        if inner.code == gdb.TYPE_CODE_INT and inner.sizeof == 8:
-            return int(value) & mask
-    elif (gtype.code == gdb.TYPE_CODE_INT
-          and gtype.sizeof == target.current().pointer_size):
-        return int(value) & mask
+    if gcounters.is_counter_type(gtype) or (
+            gtype.code == gdb.TYPE_CODE_INT
+            and gtype.sizeof == target.current().pointer_size):
+        return int(value) & ((1 << (8 * gtype.sizeof)) - 1)
     raise gdb.GdbError("not a counter_u64_t (type %s)" % value.type)
 
 

@@ -15,6 +15,7 @@ import gdb
 
 from . import gtypes, interrupt, members, modules, symtab
 from ._kvm import CpuAbsentError, KvmError, NotPerCpuError, elf_symbol_names
+from .dpcpufmt import unreadable
 
 PREFIX = "pcpu_entry_"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -157,11 +158,6 @@ class Copy:
 def _is_scalar(gtype):
     """Whether the core reads gtype as one number (kd.dpcpu_fields)."""
     return gtypes.is_integer(gtype) and 1 <= gtype.sizeof <= 8
-
-
-def unreadable(name, cpu, size, addr):
-    return ("cannot read CPU %d's copy of %s (%d bytes at 0x%x)"
-            % (cpu, name, size, addr))
 
 
 def variable(name):
