@@ -269,11 +269,9 @@ class VnetVar:
         """Address of stack's copy; one-line errors name the symbol."""
         if self.plain:
             return self.address
-        if stack.data_base is None:
-            raise ModelError("0x%x is not a struct vnet: cannot read memory "
-                             "there" % stack.address)
+        base = stack.checked_base()
         try:
-            return kd.vnet_addr(self.address, stack.data_base)
+            return kd.vnet_addr(self.address, base)
         except KvmError as err:
             better = modules.module_error(self.name, self.address,
                                           "set_vnet", err)

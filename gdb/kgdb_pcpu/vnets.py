@@ -70,6 +70,12 @@ class Stack:
         self.data_base = data_base
         self.label = label          # how the user named it, if they did
 
+    def checked_base(self):
+        """vnet_data_base, or the ModelError saying why there is none."""
+        if self.data_base is None:
+            return self.owner.data_base(self.address)
+        return self.data_base
+
     def names(self):
         """vnet0 for the base stack, then the jails whose pr_vnet it is."""
         return self.owner.names(self.address)
