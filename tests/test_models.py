@@ -325,6 +325,18 @@ def test_dpcpu_stats():
     assert empty.document() == {"total": 0, "partial": [1]}
 
 
+def test_dpcpu_document():
+    values = [(0, 1000, None), (2, None, "CPU 2 not found"), (1, "{a = 1}", None)]
+    doc = dpcpufmt.document("pcpu_entry_x", ".a", values,
+                            dpcpufmt.Stats([(0, 1000)], []), "int")
+    assert list(doc) == ["variable", "path", "type", "cpus", "total", "min", "max"]
+    assert doc["cpus"] == [{"cpu": 0, "value": 1000},
+                           {"cpu": 2, "error": "CPU 2 not found"},
+                           {"cpu": 1, "value": "{a = 1}"}]
+    assert dpcpufmt.document("x", "", []) == {"variable": "x", "path": "",
+                                              "cpus": []}
+
+
 def test_intfmt():
     assert intfmt.integer(255, None, 1, True) == "-1"
     assert intfmt.integer(8, None, radix=8) == "010"

@@ -100,16 +100,21 @@ def cmd_dpcpu_print(kern, opts):
     if opts.s and not integer:
         raise UserError("dpcpu-print -s: %s%s is not an integer"
                         % (symbol, path))
-    present = [c for c in ids if kd.pcpu_addr(c) is not None]
-    if len(ids) == 1 and not present:
-        raise _kvm.CpuAbsentError("CPU %d not found" % ids[0])
+    present, absent = [], {}
+    for cpu in ids:
+        try:
+            present.append(cpus.require_present(kd, cpu))
+        except _kvm.CpuAbsentError as err:
+            if len(ids) == 1:
+                raise
+            absent[cpu] = str(err)
     fields = [(offset + off, size, kind) for off, size, kind in obj.fields]
     rows = dict(zip(present, kd.dpcpu_fields(addr, present, fields)))
 
     def failure(cpu):
         """Why CPU cpu has no value: absent, or its copy unreadable."""
-        if cpu not in rows:
-            return "CPU %d not found" % cpu
+        if cpu in absent:
+            return absent[cpu]
         return dpcpufmt.unreadable(symbol, cpu, desc[2],
                                    kd.dpcpu_addr(addr, cpu) + offset)
 
@@ -120,19 +125,14 @@ def cmd_dpcpu_print(kern, opts):
                             if integer and rows.get(c) is not None],
                            [c for c in ids if c in rows and rows[c] is None])
     if opts.json:
-        doc = {"variable": symbol, "path": path, "cpus": []}
-        for cpu in ids:
-            if rows.get(cpu) is None:
-                doc["cpus"].append({"cpu": cpu, "error": failure(cpu)})
-            else:
-                doc["cpus"].append({"cpu": cpu, "value": rows[cpu][0]
-                                    if integer else show(cpu)})
-        if opts.s:
-            doc.update(stats.document())
-        yield json.dumps(doc)
+        values = [(cpu, None, failure(cpu)) if rows.get(cpu) is None
+                  else (cpu, rows[cpu][0] if integer else show(cpu), None)
+                  for cpu in ids]
+        yield json.dumps(dpcpufmt.document(symbol, path, values,
+                                           stats if opts.s else None))
         return
     for cpu in ids:
-        if cpu not in rows:
+        if cpu in absent:
             yield failure(cpu)
         elif rows[cpu] is None:
             yield dpcpufmt.line(cpu, None, failure(cpu))

@@ -175,18 +175,15 @@ Examples:
 
     @staticmethod
     def _json(var, path, copies, fmt_letter, raw, stats):
-        doc = {"variable": var.name, "path": path.text,
-               "type": str(path.type_of(var.type)), "cpus": []}
+        values = []
         for copy in copies:
             interrupt.check()
-            if copy.value is None:
-                doc["cpus"].append({"cpu": copy.cpu, "error": copy.error})
-            else:
-                doc["cpus"].append({"cpu": copy.cpu,
-                                    "value": _json_value(copy, fmt_letter,
-                                                         raw)})
-        if stats:
-            doc.update(_stats(copies).document())
+            values.append((copy.cpu, None, copy.error) if copy.value is None
+                          else (copy.cpu, _json_value(copy, fmt_letter, raw),
+                                None))
+        doc = dpcpufmt.document(var.name, path.text, values,
+                                _stats(copies) if stats else None,
+                                str(path.type_of(var.type)))
         gdb.write(json.dumps(doc) + "\n")
 
     def complete(self, text, word):

@@ -64,3 +64,19 @@ class Stats:
             doc["min"] = {"cpu": self.low[0], "value": self.low[1]}
             doc["max"] = {"cpu": self.high[0], "value": self.high[1]}
         return doc
+
+
+def document(variable, path, values, stats=None, type_name=None):
+    """dpcpu-print -json's document (a dict for json.dumps): values is
+    [(cpu, value, error)] in the order printed, error (absent, or an
+    unreadable copy) None where there is a value; stats the Stats of -s;
+    type_name the C type of the value, where the target names it."""
+    doc = {"variable": variable, "path": path}
+    if type_name is not None:
+        doc["type"] = type_name
+    doc["cpus"] = [{"cpu": cpu, "value": value} if error is None
+                   else {"cpu": cpu, "error": error}
+                   for cpu, value, error in values]
+    if stats is not None:
+        doc.update(stats.document())
+    return doc
