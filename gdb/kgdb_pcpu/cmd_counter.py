@@ -131,7 +131,9 @@ Examples:
   counter-fetch vm_cnt
   counter-fetch -t 'struct tcpstat' tcpstat
   counter-fetch -V web -t 'struct tcpstat' tcpstat
-  counter-fetch -json -partial vm_cnt"""
+  counter-fetch -json -partial vm_cnt
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         # complete() below: options, struct tags, VNETs, CPUs, expressions.

@@ -124,7 +124,9 @@ Examples:
   dpcpu-print /x pcpu_entry_dpcpu_int 0-3,8
   dpcpu-print -s dpcpu_stats.ds_calls
   dpcpu-print -e dpcpu_int 2
-  dpcpu-print -json dpcpu_stats $c"""
+  dpcpu-print -json dpcpu_stats $c
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("dpcpu-print", gdb.COMMAND_DATA)
@@ -231,7 +233,9 @@ the offset of the CPU's copy of the set_pcpu section and the address of that
 copy (DPCPU_START is __start_set_pcpu).
 
 Example:
-  dpcpu-off"""
+  dpcpu-off
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("dpcpu-off", gdb.COMMAND_DATA, gdb.COMPLETE_NONE)

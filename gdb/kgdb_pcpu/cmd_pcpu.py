@@ -242,7 +242,9 @@ Examples:
   pcpu -l
   pcpu -l -json 0-3
   pcpu apply all print $pcpu().pc_curthread->td_name
-  pcpu apply 0-3 dpcpu-print dpcpu_stats"""
+  pcpu apply 0-3 dpcpu-print dpcpu_stats
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("pcpu", gdb.COMMAND_DATA)

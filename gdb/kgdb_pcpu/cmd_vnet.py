@@ -22,7 +22,9 @@ section), and the names of the jails that use it; "vnet0" names the base
 stack, which also serves the jails without a vnet of their own.
 
 Example:
-  vnet-list"""
+  vnet-list
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("vnet-list", gdb.COMMAND_DATA, gdb.COMPLETE_NONE)
@@ -79,7 +81,9 @@ once, as "vnet vnet0: ".
 Examples:
   vnet-print ipforwarding
   vnet-print /x V_ipforwarding web,db
-  vnet-print tcpstat vnet0"""
+  vnet-print tcpstat vnet0
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("vnet-print", gdb.COMMAND_DATA)

@@ -29,7 +29,9 @@ Returns:
   The sum of every present CPU's slot, a uint64_t, as kvm_counter_u64_fetch
   and the kernel's counter_u64_fetch compute it:
   p $counter(vm_cnt.v_swtch)   p $counter(tcpstat[3]) * 2
-  A NULL counter (not allocated yet) is an error, never a sum."""
+  A NULL counter (not allocated yet) is an error, never a sum.
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("counter")

@@ -51,7 +51,9 @@ Returns:
 ptype $dpcpu("foo") shows int: GDB does not call a function when it only
 wants a type.  To see the type, keep the value first:
   set $v = $dpcpu("foo")
-  ptype $v"""
+  ptype $v
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("dpcpu")
@@ -77,7 +79,9 @@ Returns:
   p $dpcpu_ptr("foo", 2)   x/4gx $dpcpu_ptr("foo", 0)
 
 ptype $dpcpu_ptr("foo") shows int: GDB does not call a function when it
-only wants a type.  set $p = $dpcpu_ptr("foo") then ptype $p shows it."""
+only wants a type.  set $p = $dpcpu_ptr("foo") then ptype $p shows it.
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("dpcpu_ptr")

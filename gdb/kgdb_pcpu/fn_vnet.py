@@ -31,7 +31,9 @@ Returns:
   p $V("ipforwarding")   p $V("tcpstat", "web")[3]   p &$V("foo", vnet0)
   p $counter($V("tcpstat", "db")[0])
   On a kernel without options VIMAGE, the plain global NAME; VNET is then
-  accepted and ignored, as FreeBSD's $V does."""
+  accepted and ignored, as FreeBSD's $V does.
+
+See "help kgdb-pcpu" for every per-CPU command and function."""
 
     def __init__(self):
         super().__init__("V")
