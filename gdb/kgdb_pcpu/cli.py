@@ -22,7 +22,7 @@ import sys
 
 from . import _kvm, counters, cpus, ddb, dpcpufmt, elfcounter, elfvnet
 from . import intfmt, vnets
-from .elfkernel import Kernel, UserError, is_one
+from .elfkernel import Kernel, is_one
 from .modelerror import ModelError
 
 PROG = "python3 -m kgdb_pcpu"
@@ -37,7 +37,7 @@ def _split_format(words):
     if words and words[0].startswith("/"):
         letters = words[0][1:]
         if len(letters) != 1 or letters not in intfmt.INTEGER_FORMATS:
-            raise UserError("Undefined output format \"%s\"." % letters)
+            raise ModelError("Undefined output format \"%s\"." % letters)
         return letters, words[1:]
     return None, words
 
@@ -78,7 +78,7 @@ def cmd_pcpu(kern, opts):
     if cpus.is_all(text):
         try:
             head = ddb.current_cpu_line(kern.default_cpu())
-        except UserError as err:
+        except ModelError as err:
             head = ddb.current_cpu_line(None, err)
     yield from ddb.listing(kd, lay, kern.cpus(text), head)
 
@@ -98,7 +98,7 @@ def cmd_dpcpu_print(kern, opts):
     obj = kern.typed(addr + offset, desc)
     integer = obj.node.kind in ("int", "uint")
     if opts.s and not integer:
-        raise UserError("dpcpu-print -s: %s%s is not an integer"
+        raise ModelError("dpcpu-print -s: %s%s is not an integer"
                         % (symbol, path))
     present, absent = [], {}
     for cpu in ids:
@@ -158,7 +158,7 @@ def cmd_dpcpu_off(kern, opts):
 def cmd_vnet_list(kern, opts):
     stacks = elfvnet.of(kern)
     if not stacks.vimage:
-        raise UserError(vnets.NOT_VIMAGE)
+        raise ModelError(vnets.NOT_VIMAGE)
     for stack in stacks.stacks():
         yield vnets.list_line(stack)
 
@@ -297,7 +297,7 @@ def main(argv=None, prog=PROG):
         _write(opts.run(Kernel(kd), opts))
     except UsageError as err:
         opts.parser.error(str(err))
-    except (UserError, ModelError, _kvm.KvmError, cpus.CpuSyntaxError) as err:
+    except (ModelError, _kvm.KvmError, cpus.CpuSyntaxError) as err:
         sys.stdout.flush()
         print("%s: %s" % (name, " ".join(str(err).split())), file=sys.stderr)
         return 1

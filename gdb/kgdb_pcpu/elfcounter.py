@@ -14,7 +14,8 @@ import re
 
 from . import elfvnet
 from .counters import Counters
-from .elfkernel import VNET_PREFIX, UserError
+from .linkersets import VNET_PREFIX
+from .modelerror import ModelError
 
 _ADDRESS = re.compile(r"(0[xX][0-9a-fA-F]+|\d+)\Z")
 
@@ -32,7 +33,7 @@ def _stats_labels(kern, tag, prefix, base, out):
         elif m[3] in ("int", "uint") and m[2] == 8 and off % 8 == 0:
             out.append((name, off // 8))
         else:
-            raise UserError("field %s of struct %s is not a 64-bit counter"
+            raise ModelError("field %s of struct %s is not a 64-bit counter"
                             % (name, tag))
     return out
 
@@ -50,7 +51,7 @@ def counters(kern, expr, stats, vnet):
                  else elfvnet.default(kern, vnets))
         addr = kd.vnet_addr(addr, stack.data_base)
     elif vnet is not None and vnets.vimage:
-        raise UserError("-V: %s is not a VNET variable" % expr)
+        raise ModelError("-V: %s is not a VNET variable" % expr)
     psize = kd.pointer_size
     counter = desc[3] == "pointer" and desc[2] == psize
     array = desc[3] == "array" and desc[4] == "pointer" and desc[5] == psize
@@ -58,13 +59,13 @@ def counters(kern, expr, stats, vnet):
         tag = stats[len("struct "):].strip() if stats.startswith("struct ") \
             else stats
         if kern.members(tag) is None:
-            raise UserError("No struct type named %s." % tag)
+            raise ModelError("No struct type named %s." % tag)
         labels = _stats_labels(kern, tag, "", 0, [])
         count = max([i for _l, i in labels] or [-1]) + 1
         if not array:
-            raise UserError("%s is not an array of counter_u64_t" % expr)
+            raise ModelError("%s is not an array of counter_u64_t" % expr)
         if desc[2] // psize < count:
-            raise UserError("%s has %d counters, %s needs %d"
+            raise ModelError("%s has %d counters, %s needs %d"
                             % (expr, desc[2] // psize, stats, count))
         bases = kd.read_pointers(addr, count)
         return Counters(expr, "array", [l for l, _i in labels],
@@ -77,7 +78,7 @@ def counters(kern, expr, stats, vnet):
                         kd.read_pointers(addr, count))
     if desc[3] == "struct" and desc[6] is not None:
         return _struct_counters(kern, expr, addr, desc[6])
-    raise UserError("%s is not a counter_u64_t, an array of them or a struct "
+    raise ModelError("%s is not a counter_u64_t, an array of them or a struct "
                     "with counter_u64_t members" % expr)
 
 
@@ -101,9 +102,9 @@ def _struct_counters(kern, expr, addr, tag):
             row = kern.kd.read_fields([obj.address], obj.fields)[0]
             others.append((m[0], obj.show(row)))
     if not labels:
-        raise UserError("%s is not a counter_u64_t and has no counter_u64_t "
+        raise ModelError("%s is not a counter_u64_t and has no counter_u64_t "
                         "member" % expr)
     row = kern.kd.read_fields([addr], [(o, psize, "u") for o in offsets])[0]
     if row is None:
-        raise UserError("Cannot access memory at address 0x%x" % addr)
+        raise ModelError("Cannot access memory at address 0x%x" % addr)
     return Counters(expr, "struct", labels, list(row), others)

@@ -15,16 +15,12 @@ docs/FREEBSD.md, "Dumps and panics".
 import re
 
 from . import _kvm, cpus, ddb, elftypes
+from .linkersets import DPCPU_PREFIX, VNET_PREFIX
+from .modelerror import ModelError
 
-DPCPU_PREFIX = "pcpu_entry_"
-VNET_PREFIX = "vnet_entry_"
 
 _PATH = re.compile(r"\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*(0[xX][0-9a-fA-F]+|\d+)\s*\])")
 _NAME = re.compile(r"\s*([A-Za-z_]\w*)")
-
-
-class UserError(Exception):
-    """What was asked cannot be answered: one line for the user."""
 
 
 def is_one(text):
@@ -111,7 +107,7 @@ class Kernel:
         try:
             return self.kd.variable_type(name)
         except _kvm.KvmError:
-            raise UserError("\"%s\" has no debug info: its type is unknown"
+            raise ModelError("\"%s\" has no debug info: its type is unknown"
                             % name) from None
 
     def variable(self, name):
@@ -122,14 +118,14 @@ class Kernel:
             addr = self.symbol(cand)
             if addr is not None:
                 return cand, addr, self._typed_symbol(cand)
-        raise UserError("No symbol \"%s\" in the kernel." % name)
+        raise ModelError("No symbol \"%s\" in the kernel." % name)
 
     def dpcpu_variable(self, text):
         """(symbol, template address, PATH, offset of PATH, desc of PATH)
         of NAME[.PATH]: NAME is foo or pcpu_entry_foo."""
         m = _NAME.match(text)
         if m is None:
-            raise UserError("invalid DPCPU variable \"%s\"" % text)
+            raise ModelError("invalid DPCPU variable \"%s\"" % text)
         name = m.group(1)
         for cand in ([name] if name.startswith(DPCPU_PREFIX)
                      else [DPCPU_PREFIX + name, name]):
@@ -137,7 +133,7 @@ class Kernel:
             if addr is not None:
                 break
         else:
-            raise UserError("No symbol \"%s\"." % name
+            raise ModelError("No symbol \"%s\"." % name
                             if name.startswith(DPCPU_PREFIX) else
                             "No symbol \"%s\" or \"%s\"."
                             % (DPCPU_PREFIX + name, name))
@@ -152,25 +148,25 @@ class Kernel:
         while pos < len(text):
             m = _PATH.match(text, pos)
             if m is None:
-                raise UserError("invalid member path \"%s\": expected .member "
+                raise ModelError("invalid member path \"%s\": expected .member "
                                 "or [index] at \"%s\"" % (text, text[pos:]))
             pos = m.end()
             if m.group(1) is not None:
                 tag = desc[6] if desc[3] == "struct" else None
                 member = self.member(tag, m.group(1)) if tag else None
                 if member is None:
-                    raise UserError("There is no member named %s."
+                    raise ModelError("There is no member named %s."
                                     % m.group(1))
                 offset += member[1]
                 desc = member
             else:
                 index = int(m.group(2), 0)
                 if desc[3] != "array" or not desc[5]:
-                    raise UserError("cannot subscript something that is not "
+                    raise ModelError("cannot subscript something that is not "
                                     "an array")
                 count = desc[2] // desc[5]
                 if index >= count:
-                    raise UserError("index %d is out of the bounds of the "
+                    raise ModelError("index %d is out of the bounds of the "
                                     "array (0 to %d)" % (index, count - 1))
                 offset += index * desc[5]
                 desc = (None, 0, desc[5], desc[4], None, 0, desc[6])
@@ -182,7 +178,7 @@ class Kernel:
         per-vnet relocation."""
         m = _NAME.match(text)
         if m is None:
-            raise UserError("invalid expression \"%s\": a symbol, then "
+            raise ModelError("invalid expression \"%s\": a symbol, then "
                             ".member and [index]" % text.strip())
         symbol, addr, desc = self.variable(m.group(1))
         offset, desc = self.path(text[m.end():].rstrip(), desc)
@@ -228,7 +224,7 @@ class Kernel:
     def default_cpu(self):
         found = self.dump_thread()
         if found is None:
-            raise UserError("no default CPU: the dump does not record the "
+            raise ModelError("no default CPU: the dump does not record the "
                             "thread that wrote it (dumptid); name a CPU")
         return found[1]
 
@@ -239,11 +235,11 @@ class Kernel:
                                lambda cpu: cpus.check(self.kd, cpu),
                                self.default_cpu)
         except cpus.CpuSyntaxError as err:
-            raise UserError(str(err)) from None
+            raise ModelError(str(err)) from None
 
     def cpu(self, text):
         """One CPU (-1: the default CPU)."""
         if not is_one(text):
-            raise UserError("invalid CPU '%s': one CPU is needed here, not a "
+            raise ModelError("invalid CPU '%s': one CPU is needed here, not a "
                             "list" % text.strip())
         return self.cpus(text)[0]

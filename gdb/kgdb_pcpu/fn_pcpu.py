@@ -7,9 +7,9 @@ from . import cpus, members, symbols, target
 from .args import string_arg
 from .errors import user_errors
 from .gtypes import int_type
+from .linkersets import DPCPU_PREFIX
 
 PC_PREFIX = "pc_"
-DPCPU_PREFIX = "pcpu_entry_"
 
 
 def _arity(args, low, high, usage):

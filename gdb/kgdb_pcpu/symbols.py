@@ -16,8 +16,8 @@ import gdb
 from . import gtypes, interrupt, members, modules, symtab
 from ._kvm import CpuAbsentError, KvmError, NotPerCpuError, elf_symbol_names
 from .dpcpufmt import unreadable
+from .linkersets import DPCPU_PREFIX
 
-PREFIX = "pcpu_entry_"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -183,7 +183,7 @@ def lookup(name):
     name = name.strip()
     if not _IDENT.match(name):
         raise gdb.GdbError("invalid DPCPU variable name \"%s\"" % name)
-    candidates = [name] if name.startswith(PREFIX) else [PREFIX + name, name]
+    candidates = [name] if name.startswith(DPCPU_PREFIX) else [DPCPU_PREFIX + name, name]
     for cand in candidates:
         var = variable(cand)
         if var is not None:
@@ -269,7 +269,7 @@ def complete_dpcpu(word):
     match = re.match(r"([A-Za-z_][A-Za-z0-9_]*)(.*(?:\.|->))([A-Za-z0-9_]*)\Z",
                      word)
     if match is None:
-        return complete_prefixed(word, PREFIX)
+        return complete_prefixed(word, DPCPU_PREFIX)
     name, head, partial = match.groups()
     try:
         var = lookup(name)

@@ -20,7 +20,8 @@ import gdb
 from . import compat, default_cpu, modules, symbols, symtab, target, vnets
 from ._kvm import KvmError
 from .modelerror import ModelError
-from .vnets import BASE_NAME, PREFIX
+from .linkersets import VNET_PREFIX
+from .vnets import BASE_NAME
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -316,8 +317,8 @@ def short_name(name):
     name = name.strip()
     if name.startswith("V_"):
         name = name[2:]
-    if name.startswith(PREFIX):
-        name = name[len(PREFIX):]
+    if name.startswith(VNET_PREFIX):
+        name = name[len(VNET_PREFIX):]
     return name
 
 
@@ -341,9 +342,9 @@ def _lookup(name, is_vimage):
         raise gdb.GdbError("invalid VNET variable name \"%s\"" % name)
     short = short_name(name)
     if is_vimage:
-        cands = [name] if name.startswith(PREFIX) else [PREFIX + short, name]
+        cands = [name] if name.startswith(VNET_PREFIX) else [VNET_PREFIX + short, name]
     else:
-        cands = [short] if name.startswith(("V_", PREFIX)) else [name]
+        cands = [short] if name.startswith(("V_", VNET_PREFIX)) else [name]
     for cand in cands:
         found = _variable(cand)
         if found is not None:
@@ -370,7 +371,7 @@ def from_value(value):
 def is_vnet_symbol(name):
     """Whether name is a VNET variable's name (x, V_x, vnet_entry_x) on a
     VIMAGE kernel: the symbol vnet_entry_x exists."""
-    return symtab.symbol_address(PREFIX + short_name(name)) is not None
+    return symtab.symbol_address(VNET_PREFIX + short_name(name)) is not None
 
 
 # --- Expressions that name VNET variables (counter-fetch). -----------------
@@ -412,7 +413,7 @@ def expression(expr, vnet_text=None):
         if (kind == "ident" and not text.startswith("$")
                 and prev not in (".", "->") and prev not in _TAG_KEYWORDS
                 and is_vnet_symbol(text)
-                and (vnet_text is not None or text.startswith(("V_", PREFIX))
+                and (vnet_text is not None or text.startswith(("V_", VNET_PREFIX))
                      or _variable(text) is None)):
             if stack is None:
                 stack = (resolve(vnet_text) if vnet_text is not None
@@ -465,4 +466,4 @@ def complete_vnets(text, word):
 
 def complete_name(word):
     """Completions of a VNET variable name: x and vnet_entry_x."""
-    return symbols.complete_prefixed(word, PREFIX)
+    return symbols.complete_prefixed(word, VNET_PREFIX)

@@ -16,9 +16,9 @@ reads the fields (kd.read_pointers, kd.walk_list, kd.read_fields).
 import re
 
 from .ddb import pointer
+from .linkersets import VNET_PREFIX
 from .modelerror import ModelError
 
-PREFIX = "vnet_entry_"
 BASE_NAME = "vnet0"
 # VNET_MAGIC_N of sys/net/vnet.h changed when struct vnet gained
 # vnet_shutdown (13.0): the struct tells which, never the release.
