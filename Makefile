@@ -35,7 +35,7 @@ PYTEST = $(PYTHON) -m pytest -n $(PYTEST_JOBS) --dist loadfile
 
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps lib ext vmcore demo test check gdb16-root test-gdb16 test-asan fuzz install uninstall clean bench
+.PHONY: all deps lib ext vmcore demo test check gdb16-root test-gdb16 test-asan fuzz install uninstall clean bench bench-here bench-gdb16
 
 all: lib ext
 
@@ -118,6 +118,8 @@ GDB16_RUN = unshare --mount --propagation private sh -ec ' \
 	mkdir -p $$root$(CURDIR); \
 	mount --bind $(CURDIR) $$root$(CURDIR); \
 	mount --bind $(abspath $(GDB16_DIR))/build $$root$(CURDIR)/build; \
+	$(if $(FREEBSD_GDB),mkdir -p $$root$(abspath $(FREEBSD_GDB)); \
+		mount --bind $(abspath $(FREEBSD_GDB)) $$root$(abspath $(FREEBSD_GDB));) \
 	exec chroot $$root /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
 		DEBIAN_PACKAGES="$(TEST_PACKAGES)" $(1)'
@@ -132,13 +134,27 @@ test-gdb16: gdb16-root
 		PYTEST_ARGS="$(PYTEST_ARGS)" PYTEST_JOBS="$(PYTEST_JOBS)" TESTS="$(TESTS)")
 
 # The benchmark (tests/bench/bench.py, not a test): one GDB session on the
-# bench fixture dump, one on the fixture kernel live under gdbserver.
-BENCH_SHAPE ?= bench
+# bench fixture dump, one on the fixture kernel live under gdbserver; with
+# FREEBSD_GDB=DIR (FreeBSD's sys/tools: kernel-gdb.py and gdb/*.py, fetched
+# by you), $PCPU and $V against FreeBSD's own on the same dump.  make
+# bench-gdb16 runs it under GDB 16 (FreeBSD's $V with a vnet argument needs
+# GDB 14 or newer).
+BENCH_SHAPE ?= amd64-15.0-bench
 BENCH_ARGS ?=
+FREEBSD_GDB ?=
+BENCH = $(PYTHON) tests/bench/bench.py --shape $(BENCH_SHAPE) \
+	$(if $(FREEBSD_GDB),--freebsd-gdb $(abspath $(FREEBSD_GDB))) $(BENCH_ARGS)
 bench: deps
-	@$(MAKE) --no-print-directory all
-	$(PYTHON) vmcores/mkvmcore.py --shape $(BENCH_SHAPE)
-	$(PYTHON) tests/bench/bench.py --shape $(BENCH_SHAPE) $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory bench-here
+
+# make bench without deps (what bench-gdb16 runs inside the root).
+bench-here: all
+	$(BENCH)
+
+bench-gdb16: gdb16-root
+	$(call GDB16_RUN,make -C $(CURDIR) --no-print-directory bench-here \
+		BENCH_SHAPE="$(BENCH_SHAPE)" BENCH_ARGS="$(BENCH_ARGS)" \
+		FREEBSD_GDB="$(if $(FREEBSD_GDB),$(abspath $(FREEBSD_GDB)))")
 
 # The suite again with the extension under AddressSanitizer and UBSan.
 # Python and GDB are not instrumented: the runtimes are preloaded, leaks are

@@ -40,6 +40,7 @@ read of EXPR itself (the counter pointer, or the array of pointers).
 
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -82,7 +83,7 @@ class Bench:
         self.kd = kgdb_pcpu.kvm()
         self.inf = gdb.selected_inferior()
         self.cpus = self.kd.cpus()
-        self.order = "big" if self.tgt.big_endian else "little"
+        self.order = self.kd.byteorder
         self.page = self.tgt.page_size
         self.array, self.count = cfg["array"], cfg["count"]
         bench = self
@@ -152,8 +153,12 @@ class Bench:
         self.reads["d"] = reads
 
     def _md_fields(self):
-        from kgdb_pcpu import cmd_pcpu
-        return cmd_pcpu._md_table(self.tgt)
+        """ddb's MD lines of this kernel: (label, member, printf conversion)."""
+        from kgdb_pcpu import ddb
+        members = {f.name for f in self.gdb.lookup_type("struct pcpu").fields()}
+        osrel = int(self.gdb.parse_and_eval("osreldate"))
+        return ddb.md_lines(ddb.arch_of(members.__contains__), osrel,
+                            members.__contains__)
 
     # -- the four ways ---------------------------------------------------------
 
@@ -221,8 +226,7 @@ end""" % (count, self.array, slot), """define kpb_cli_c
   end
 end""" % DPCPU]
         md = []
-        for label, field, kind in self.md:
-            conv = {"p": "%p", "x": "0x%lx", "u": "%u"}[kind]
+        for label, field, conv in self.md:
             md.append('      printf "%-13s= %s\\n", $kpb_pc->%s' % (label, conv, field))
         thread = """      set $kpb_td = $kpb_pc->%s
       if $kpb_td != 0
@@ -261,8 +265,8 @@ end""" % (self._default_cpu(),
             self.gdb.execute(text)
 
     def _default_cpu(self):
-        from kgdb_pcpu import default_cpu
-        return default_cpu.default_cpu()
+        from kgdb_pcpu import cpus
+        return cpus.default()
 
     def cli(self, op, to_string=True):
         return self.gdb.execute("kpb_cli_%s" % op, to_string=to_string)
@@ -301,6 +305,7 @@ end""" % (self._default_cpu(),
     def _pe_pcpu_all(self, cpus):
         """ddb's show allpcpu from one parse_and_eval per CPU, then gdb.Value
         field accesses: the GDB layer's way before it read raw bytes."""
+        from kgdb_pcpu import ddb
         pe = self.gdb.parse_and_eval
         osrel = int(pe("osreldate"))
         crit = osrel >= 1300000
@@ -335,11 +340,8 @@ end""" % (self._default_cpu(),
                      "%-13s= %s" % ("curpcb", p(pc["pc_curpcb"])),
                      "%-13s= %s" % ("fpcurthread", desc(pc["pc_fpcurthread"], "fpu")),
                      "%-13s= %s" % ("idlethread", desc(pc["pc_idlethread"], "idle"))]
-            for label, field, kind in self.md:
-                v = int(pc[field])
-                text = (p(v) if kind == "p" else
-                        "0x%x" % (v & (2**64 - 1)) if kind == "x" else "%d" % v)
-                lines.append("%-13s= %s" % (label, text))
+            for label, field, conv in self.md:
+                lines.append("%-13s= %s" % (label, ddb.c_format(conv, int(pc[field]))))
             out.append("\n".join(lines) + "\n\n")
         return "".join(out)
 
@@ -398,6 +400,12 @@ def _same_int_lines(a, b):
     return a.strip().splitlines() == b.strip().splitlines()
 
 
+def _plain(out):
+    """The command's output without the value history's "$N = " (the sum
+    of counter-fetch goes into the history, as print puts a value there)."""
+    return re.sub(r"^\$\d+ = ", "", out, flags=re.M)
+
+
 def run_core(cfg):
     import gdb
     b = Bench(cfg)
@@ -411,6 +419,7 @@ def run_core(cfg):
         # Alternate, so that drift in the machine's load hits both alike.
         for _ in range(2 * reps):
             t, out_ours = _timed(lambda: b.ours(op), 1)
+            out_ours = _plain(out_ours)
             r["ours"] += t
             r["floor"] += _timed(lambda: b.floor(op), 1)[0]
         n = cfg["slow_reps_b"] if op == "b" else slow_reps
@@ -515,7 +524,7 @@ def run_remote(cfg):
         gdb.execute("set debug remote 0")
     for op in OPS:
         r = res["ops"][op]
-        out = b.ours(op)
+        out = _plain(b.ours(op))
         r["same_pe"] = (pe_out[op] == out if op != "b" else
                         pe_out[op].splitlines() == out.splitlines()[:limit])
         r["runs"] = [n for _a, n in _merge(b.reads[op])]
@@ -548,7 +557,14 @@ def gdb_main():
     import gdb
     cfg = json.loads(os.environ["KGDB_PCPU_BENCH"])
     try:
-        res = run_core(cfg) if cfg["mode"] == "core" else run_remote(cfg)
+        if cfg["mode"].startswith("freebsd"):
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import vs_freebsd
+            res = vs_freebsd.gdb_main(cfg)
+        elif cfg["mode"] == "core":
+            res = run_core(cfg)
+        else:
+            res = run_remote(cfg)
     except Exception as err:  # report, and let the driver say so
         import traceback
         traceback.print_exc()
@@ -566,7 +582,7 @@ def _fixture(args):
     import mkvmcore
     shape = args.shape
     if shape is None:
-        shape = "bench" if "bench" in mkvmcore.SHAPES else "large"
+        shape = "amd64-15.0-bench"
     outdir = args.dir or mkvmcore.make_vmcore(shape)
     with open(os.path.join(outdir, "truth.json")) as f:
         truth = json.load(f)
@@ -595,11 +611,13 @@ def _kernel_args(mkvmcore, shape, truth_path):
     return args
 
 
-def _gdb_argv(gdb):
-    return [gdb, "-nx", "-batch", "-iex", "set debuginfod enabled off",
+def _gdb_argv(gdb, load=True):
+    argv = [gdb, "-nx", "-batch", "-iex", "set debuginfod enabled off",
             "-ex", "set pagination off", "-ex", "set width 0",
-            "-ex", "set height 0", "-ex", "set confirm off",
-            "-x", os.path.join(ROOT, "gdb", "kgdb-pcpu.py")]
+            "-ex", "set height 0", "-ex", "set confirm off"]
+    if load:
+        argv += ["-x", os.path.join(ROOT, "gdb", "kgdb-pcpu.py")]
+    return argv
 
 
 def _run_gdb(argv, cfg, stderr_path, timeout):
@@ -733,7 +751,7 @@ def driver():
     import subprocess
     import tempfile
     p = argparse.ArgumentParser(description="kgdb-pcpu benchmark (make bench)")
-    p.add_argument("--shape", help="fixture shape (default: bench, else large)")
+    p.add_argument("--shape", help="fixture shape (default: amd64-15.0-bench)")
     p.add_argument("--dir", help="an existing fixture directory instead")
     p.add_argument("--reps", type=int, default=15, help="runs of the fast variants (x2)")
     p.add_argument("--slow-reps", type=int, default=3, help="runs of the cli and p&e loops")
@@ -745,8 +763,19 @@ def driver():
     p.add_argument("--no-core", action="store_true")
     p.add_argument("--gdb", default=os.environ.get("GDB", "gdb"))
     p.add_argument("--json", help="also write the raw results here")
+    p.add_argument("--freebsd-gdb", metavar="DIR",
+                   help="FreeBSD's sys/tools (kernel-gdb.py, gdb/*.py): compare "
+                        "$PCPU and $V with FreeBSD's own (tests/bench/vs_freebsd.py)")
+    p.add_argument("--freebsd-reps", type=int, default=200,
+                   help="calls of each $PCPU/$V query, ours and theirs")
+    p.add_argument("--freebsd-sessions", type=int, default=3,
+                   help="fresh GDB sessions timing each first call")
     args = p.parse_args()
-    mkvmcore, shape, outdir, array, count = _fixture(args)
+    if args.no_core and args.no_remote:     # the FreeBSD comparison alone
+        mkvmcore, array, count = None, None, 0
+        shape, outdir = args.shape or "amd64-15.0-bench", "not made"
+    else:
+        mkvmcore, shape, outdir, array, count = _fixture(args)
     kernel, vmcore = os.path.join(outdir, "kernel"), os.path.join(outdir, "vmcore")
     tmp = tempfile.mkdtemp(prefix="kgdb-pcpu-bench.")
     cfg = {"mode": "core", "reps": args.reps, "slow_reps": args.slow_reps,
@@ -792,6 +821,11 @@ def driver():
         print_remote(remote, counts, largest, meta)
         out["remote"] = remote
         out["packets"] = counts
+    if args.freebsd_gdb:
+        sys.stdout.flush()
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import vs_freebsd
+        out["freebsd"] = vs_freebsd.compare(args, _run_gdb, _gdb_argv, _table, tmp)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)
