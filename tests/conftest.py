@@ -175,13 +175,15 @@ def label(name):
 
 
 def thread_text(truth, addr, form):
-    """ddb's description of a thread (sys/kern/subr_pcpu.c show_pcpu)."""
+    """ddb's description of a thread (sys/kern/subr_pcpu.c show_pcpu):
+    11.x prints no tid, 12.x no critnest (docs/FREEBSD.md, "curthread per
+    release")."""
     if not addr:
         return "none"
     td = truth["threads"][str(addr)]
     if form == "idle":
         return '%s: tid %d "%s"' % (fmt_p(addr), td["tid"], td["name"])
-    if form == "fpu":
+    if form == "fpu" or truth["osreldate"] < 1200000:
         return '%s: pid %d "%s"' % (fmt_p(addr), td["pid"], td["name"])
     if truth["osreldate"] >= 1300000:
         return '%s: pid %d tid %d critnest %d "%s"' % (
@@ -190,21 +192,38 @@ def thread_text(truth, addr, form):
                                        td["name"])
 
 
-AMD64_MD = (("self", "prvspace", "p"), ("curpmap", "curpmap", "p"),
-            ("tssp", "tssp", "p"), ("rsp0", "rsp0", "x"),
-            ("kcr3", "kcr3", "x"), ("ucr3", "ucr3", "x"),
-            ("scr3", "saved_ucr3", "x"), ("gs32p", "gs32p", "p"),
-            ("ldt", "ldt", "p"), ("tss", "tss", "p"))
-ARM64_MD = (("acpi_id", "acpi_id", "u"), ("midr", "midr", "x"),
-            ("mpidr", "mpidr", "x"), ("curpmap", "curpmap", "p"),
-            ("curvmpmap", "curvmpmap", "p"))
+# amd64's db_show_mdpcpu() per era, as (label, truth key, format); arm64's
+# prints nothing (docs/FREEBSD.md, "Machine-dependent lines").
+AMD64_MD_11 = (("curpmap", "curpmap", "p"), ("tssp", "tssp", "p"),
+               ("commontssp", "commontssp", "p"), ("rsp0", "rsp0", "x"),
+               ("gs32p", "gs32p", "p"), ("ldt", "ldt", "p"),
+               ("tss", "tss", "p"), ("tlb gen", "smp_tlb_done", "u"))
+AMD64_MD_12 = (("curpmap", "curpmap", "p"), ("tssp", "tssp", "p"),
+               ("commontssp", "commontssp", "p"), ("rsp0", "rsp0", "x"),
+               ("kcr3", "kcr3", "x"), ("ucr3", "ucr3", "x"),
+               ("scr3", "saved_ucr3", "x"), ("gs32p", "gs32p", "p"),
+               ("ldt", "ldt", "p"), ("tss", "tss", "p"),
+               ("tlb gen", "smp_tlb_done", "u"))
+AMD64_MD_13 = (("self", "prvspace", "p"), ("curpmap", "curpmap", "p"),
+               ("tssp", "tssp", "p"), ("rsp0", "rsp0", "x"),
+               ("kcr3", "kcr3", "x"), ("ucr3", "ucr3", "x"),
+               ("scr3", "saved_ucr3", "x"), ("gs32p", "gs32p", "p"),
+               ("ldt", "ldt", "p"), ("tss", "tss", "p"))
 
 
-def expected_pcpu_lines(truth, cpu, tlb_gen=None):
-    """The lines of `pcpu CPU` for a fixture dump.
+def md_table(truth):
+    if truth["machine"] != "amd64":
+        return ()
+    if truth["osreldate"] < 1200000:
+        return AMD64_MD_11
+    if truth["osreldate"] < 1300000:
+        return AMD64_MD_12
+    return AMD64_MD_13
 
-    tlb_gen: pc_smp_tlb_done (amd64), which truth.json does not record; the
-    test reads it with GDB itself."""
+
+def expected_pcpu_lines(truth, cpu):
+    """The lines of `pcpu CPU` for a fixture dump, from truth.json and
+    ddb's text per release (docs/FREEBSD.md, "ddb's show pcpu")."""
     pc = truth["pcpu"][str(cpu)]
     lines = [label("cpuid") + "%d" % pc["cpuid"],
              label("dynamic pcpu") + fmt_p(pc["dynamic"]),
@@ -213,10 +232,7 @@ def expected_pcpu_lines(truth, cpu, tlb_gen=None):
              label("fpcurthread") + thread_text(truth, pc["fpcurthread"], "fpu"),
              label("idlethread") + thread_text(truth, pc["idlethread"], "idle")]
     md = pc["md"]
-    table = AMD64_MD if truth["machine"] == "amd64" else ARM64_MD
-    for name, key, form in table:
-        if key not in md:
-            continue
+    for name, key, form in md_table(truth):
         value = md[key]
         if form == "p":
             text = fmt_p(value)
@@ -225,9 +241,9 @@ def expected_pcpu_lines(truth, cpu, tlb_gen=None):
         else:
             text = "%d" % value
         lines.append(label(name) + text)
-    if truth["machine"] == "amd64":
-        assert tlb_gen is not None
-        lines.append(label("tlb gen") + "%d" % tlb_gen)
+    if truth.get("vimage"):
+        td = truth["threads"].get(str(pc["curthread"]), {})
+        lines.append(label("curvnet") + fmt_p(td.get("vnet", 0)))
     return lines
 
 
