@@ -220,7 +220,7 @@ class Core:
         return sorted(s)
 
     def stride(self):
-        """The zpcpu stride before 13 (docs/FREEBSD.md section 2)."""
+        """The zpcpu stride before 13 (docs/FREEBSD.md, "counter(9) and zpcpu")."""
         return self.truth["pcpu_size"] if self.osreldate < 1200000 else PAGE
 
     def slot_expr(self, c_expr, cpu):
@@ -812,7 +812,7 @@ def test_tcpstat_array(core):
     for _, tcp in core.tcpstat_arrays():
         names = tcp["fields"]
         if core.osreldate >= 1500000:
-            # main's struct tcpstat (docs/FREEBSD.md section 7).
+            # main's struct tcpstat (docs/FREEBSD.md, "struct tcpstat").
             i = names.index("tcps_sack_rexmits")
             assert names[i + 1:i + 3] == ["tcps_sack_rexmits_tso",
                                           "tcps_sack_rexmit_bytes"]

@@ -7,7 +7,7 @@ members' offsets, sizes and signedness come from GDB's types; ddb.py (the
 one implementation of these outputs, shared with the command line) chooses
 the members and formats them.  What ddb prints, per release and
 architecture, and where the kernel records the dumping thread, are in
-docs/FREEBSD.md (the pcpu sections).
+docs/FREEBSD.md, "ddb's show pcpu".
 """
 
 import gdb
