@@ -50,11 +50,14 @@ build/libkgdbpcpu.a: $(CORE_OBJS)
 
 # In place: the module lands in gdb/kgdb_pcpu/, usable from the checkout,
 # under the file name of $(PYTHON)'s ABI (another Python's build stays).
+# setup.py links it in --build-lib and copies it from there when it finds it
+# up to date: test-asan links in a directory of its own, or its build would
+# come back here.
 EXT_SO = gdb/kgdb_pcpu/_kvm$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 ext: $(EXT_SO)
 $(EXT_SO): $(EXT_SRCS) setup.py
 	@mkdir -p build
-	$(PYTHON) setup.py -q build_ext --inplace --build-temp build/ext
+	$(PYTHON) setup.py -q build_ext --inplace --build-temp build/ext --build-lib build/ext/lib
 	@touch $@
 
 deps:
@@ -172,7 +175,8 @@ test-asan: deps
 	@mkdir -p build
 	@$(MAKE) --no-print-directory build/asan/swift_demangle.so
 	CFLAGS="$(ASAN_FLAGS) -O1 -g" LDFLAGS="$(ASAN_FLAGS)" \
-		$(PYTHON) setup.py -q build_ext --inplace --force --build-temp build/asan
+		$(PYTHON) setup.py -q build_ext --inplace --force --build-temp build/asan \
+		--build-lib build/asan/lib
 	LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so) $(CURDIR)/build/asan/swift_demangle.so" \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:alloc_dealloc_mismatch=0 \
 		UBSAN_OPTIONS=print_stacktrace=1 \
