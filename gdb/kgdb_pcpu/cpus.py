@@ -9,7 +9,8 @@ A CPU argument is a comma list of items, as crash and drgn write them:
 
 A dash that has white space on both sides is a subtraction, not a range:
 "mp_maxid - 1" is one CPU, "0-mp_maxid" a range.  A dash inside parentheses
-or brackets, and the "->" of a member access, are never ranges.
+or brackets, the "->" of a member access, and the minus after a cast
+("(unsigned)-1") are never ranges.
 
 The splitting is pure Python (split(), usable outside GDB by the CLI); the
 ends are evaluated by a function the caller gives: GDB's parse_and_eval in
@@ -25,6 +26,8 @@ DEFAULT = -1
 # The largest list built: mp_maxcpus is refused above this by the core.
 CPU_LIMIT = 65536
 
+# A cast before a unary minus: "(unsigned)", "(u_int)", "(long long)".
+_CAST = re.compile(r"\s*\(\s*[A-Za-z_][\w\s]*\**\s*\)\s*\Z")
 _INT = re.compile(r"[+-]?(0[xX][0-9a-fA-F]+|\d+)\Z")
 
 
@@ -67,6 +70,8 @@ def _range_dash(item):
             continue                        # a unary minus: 2*-1
         if item[i - 1].isspace() and item[i + 1:i + 2].isspace():
             continue                        # a - b: a subtraction
+        if _CAST.match(item[:i]):
+            continue                        # (unsigned)-1: a cast
         return i
     return None
 
