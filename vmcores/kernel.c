@@ -206,6 +206,8 @@ main(int argc, char **argv)
 	CPU_FOREACH(cpu)
 		if (cpu != plan.selected_cpu)
 			CPU_SET(cpu, &stopped_cpus);
+	/* doadump(): the dumping thread (docs/FREEBSD.md, "Dumps and panics"). */
+	dumptid = plan.selected_tid;
 
 	if (plan.truth_path != NULL)
 		truth_write();

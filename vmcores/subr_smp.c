@@ -11,6 +11,9 @@ u_long pagesizes[3] = { PAGE_SIZE };
 char version[] = "FreeBSD fixture kernel, __FreeBSD_version "
     __XSTRING(__FreeBSD_version) ", " MACHINE "\n";
 
+/* sys/kern/kern_shutdown.c: the thread that took the dump. */
+lwpid_t dumptid;
+
 cpuset_t all_cpus;
 cpuset_t stopped_cpus;
 

@@ -209,6 +209,7 @@ extern int mp_maxcpus;
 extern int mp_ncpus;
 extern cpuset_t all_cpus;
 extern cpuset_t stopped_cpus;
+extern lwpid_t dumptid;
 
 /* sys/kern/kern_mib.c, sys/conf/newvers.sh */
 extern int osreldate;

@@ -177,6 +177,7 @@ truth_write(void)
 		if (CPU_ISSET(i, &stopped_cpus))
 			json_u64(f, NULL, i);
 	json_end(f, ']');
+	json_i64(f, "dumptid", dumptid);
 	json_u64(f, "pcpu_size", sizeof(struct pcpu));
 	json_u64(f, "page_size", PAGE_SIZE);
 #if defined(PCPU_POINTER)
