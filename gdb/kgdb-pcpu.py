@@ -20,8 +20,10 @@ import gdb
 
 
 def _kgdb_pcpu_load():
-    path = globals().get("__file__")
-    if path:
+    # This file's own name: __file__ is the outer script's when another
+    # Python script (FreeBSD's kernel-gdb.py) sources this one.
+    path = _kgdb_pcpu_load.__code__.co_filename
+    if path and os.path.isfile(path):
         here = os.path.dirname(os.path.abspath(path))
         while here in sys.path:
             sys.path.remove(here)
