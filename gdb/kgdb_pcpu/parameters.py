@@ -182,10 +182,8 @@ garbage there, a number N overrides it: CPU ids are then below N.  "auto"
 
 
 class BarWidth(gdb.Parameter):
-    """Set the width of the bars that counter-fetch -v draws.
-
-The largest per-CPU slot gets a bar this many characters long; 0 draws no
-bars."""
+    """The largest per-CPU slot of counter-fetch -v gets a bar this many
+characters long; 0 draws no bars."""
 
     set_doc = "Set the width of counter-fetch -v bars."
     show_doc = "Show the width of counter-fetch -v bars."
