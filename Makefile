@@ -25,7 +25,7 @@ TEST_PACKAGES = gdb gdbserver python3-dev python3-pytest python3-pytest-xdist \
 	python3-setuptools libelf-dev libdw-dev gcc make man-db mandoc
 DEBIAN_PACKAGES ?= $(TEST_PACKAGES) clang libclang-rt-14-dev debootstrap
 
-VMCORE_DIR = build/vmcores/amd64
+VMCORE_DIR = build/vmcores/amd64-15.0
 PYTEST_ARGS ?= -q
 TESTS ?= tests
 # pytest-xdist: one worker per CPU, each test file on one worker (a file's
@@ -72,7 +72,7 @@ deps:
 	fi
 
 vmcore: all
-	$(PYTHON) vmcores/mkvmcore.py --shape amd64 --outdir $(VMCORE_DIR)
+	$(PYTHON) vmcores/mkvmcore.py --shape amd64-15.0 --outdir $(VMCORE_DIR)
 
 demo: deps
 	@$(MAKE) --no-print-directory vmcore
