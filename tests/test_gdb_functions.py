@@ -109,6 +109,10 @@ def run(dump, scripts):
         ("PCPU_nosuch", 'output $PCPU("nosuch")'),
         ("PCPU_pc_prefix", 'output $PCPU("pc_cpuid")'),
         ("PCPU_not_string", "output $PCPU(5)"),
+        ("PCPU_char_member",
+         "output $PCPU(cpuid_to_pcpu[0]->pc_curthread->td_name)"),
+        ("PCPU_char_variable", "output $PCPU(version)"),
+        ("PCPU_convenience", ['set $f = "cpuid"', "output $PCPU($f, 1)"]),
         ("PCPU_empty", 'output $PCPU("")'),
         ("PCPU_bad_path", 'output $PCPU("dpcpu_stats.nosuch", 1)'),
         ("PCPU_absent", 'output $PCPU("cpuid", 7)'),
@@ -209,6 +213,10 @@ def test_function_errors(dump, run):
                                            "pcpu_entry_pc_cpuid")
     assert run.error("PCPU_not_string") == ('$PCPU: FIELD must be a string, as '
                                             'in $PCPU("curthread")')
+    # A program's char array, a member's or a variable's, is not a name.
+    assert run.error("PCPU_char_member") == run.error("PCPU_not_string")
+    assert run.error("PCPU_char_variable") == run.error("PCPU_not_string")
+    assert run.out("PCPU_convenience") == "1"
     assert run.error("PCPU_empty").startswith("$PCPU: FIELD is empty")
     assert run.error("PCPU_bad_path") == "There is no member named nosuch."
     assert run.error("PCPU_absent") == "CPU 7 not found"
@@ -298,3 +306,20 @@ def test_cpu_loop_on_sparse_ids(sparse, run_sparse):
         "cpu %d dpcpu_int %d" % (c, dpcpu(sparse, "dpcpu_int", c)) for c in present]
     # A loop to $ncpus() would miss the CPUs above it.
     assert int(run.out("ncpus")) <= max(present)
+
+
+def test_string_arguments_call_nothing_in_a_live_program(dump, tmp_path):
+    # The fixture kernel run live: a string literal argument is read where
+    # GDB holds it, never copied into the program (a call of its malloc).
+    steps = [("watch", "python gdb.events.inferior_call.connect("
+                       "lambda ev: gdb.write('inferior call\\n'))"),
+             ("PCPU", 'output $PCPU("cpuid", 1)'),
+             ("dpcpu", 'output $dpcpu("dpcpu_int", 1)'),
+             ("member", "output $PCPU(cpuid_to_pcpu[0]->pc_curthread->td_name)"),
+             ("kill", "kill")]
+    run = run_gdb(None, steps, pre=["break fixture_ready", "run"],
+                  operands=["--args", dump.kernel, str(tmp_path / "truth.json")])
+    assert run.out("PCPU") == "1"
+    assert run.out("dpcpu") == str(dpcpu(dump, "dpcpu_int", 1))
+    assert run.error("member").startswith("$PCPU: FIELD must be a string")
+    assert "inferior call" not in run.stdout

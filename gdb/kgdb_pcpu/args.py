@@ -78,9 +78,12 @@ def take_word(text):
 def string_arg(value):
     """A Python str from a function argument that is a string literal, or None.
 
-    A literal lives in GDB, with no address; on a live process GDB copies it
-    into the program's memory first, where no symbol is.  An array of chars
-    at a symbol is a program variable, not a name."""
+    A literal (or a convenience variable holding one) arrives as an array of
+    chars that lives in GDB; a program's char array is in its memory (a
+    variable's arrives as a pointer, a member's as an array).  Asked for its
+    address, an array that lives in GDB is first copied into a live program
+    with a call of its malloc, so its first element is asked instead: only an
+    element in the program's memory has one."""
     gtype = value.type.strip_typedefs()
     if gtype.code != gdb.TYPE_CODE_ARRAY:
         return None
@@ -89,15 +92,9 @@ def string_arg(value):
         return None
     if gtype.target().sizeof != 1:
         return None
-    if value.address is not None and _at_symbol(int(value.address)):
+    try:
+        if value[0].address is not None:
+            return None
+    except gdb.error:
         return None
     return value.string()
-
-
-def _at_symbol(addr):
-    """Whether GDB knows a symbol at or before addr that covers it."""
-    try:
-        text = gdb.execute("info symbol 0x%x" % addr, to_string=True)
-    except gdb.error:
-        return False
-    return not text.startswith("No symbol matches")
