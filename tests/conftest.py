@@ -67,7 +67,7 @@ def vmcore():
     reuses while what they were made from is unchanged."""
     cache = {}
 
-    def get(shape="amd64", ncpus=None):
+    def get(shape="amd64-15.0", ncpus=None):
         key = (shape, ncpus)
         if key not in cache:
             cache[key] = Dump(_make_vmcore()(shape, ncpus=ncpus))

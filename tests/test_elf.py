@@ -52,7 +52,7 @@ def test_elf_and_gdb_targets_agree_with_each_other_and_the_truth(vmcore, shape):
 
 
 def test_struct_layouts_come_from_dwarf(vmcore):
-    dump = vmcore("arm64")
+    dump = vmcore("arm64-15.0")
     kd = _kvm.ElfKvm(dump.kernel, dump.vmcore)
     members = {m[0]: m for m in kd.struct_members("pcpu")}
     assert members["pc_curthread"][3] == "pointer"

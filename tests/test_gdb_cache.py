@@ -47,7 +47,7 @@ def reads_of(path, spans):
 
 @pytest.fixture(scope="module")
 def dump(vmcore):
-    return vmcore("amd64")
+    return vmcore("amd64-15.0")
 
 
 @pytest.fixture(scope="module")

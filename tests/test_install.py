@@ -37,7 +37,7 @@ def prefix(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def dump(vmcore):
-    return vmcore("amd64")
+    return vmcore("amd64-15.0")
 
 
 def test_install_says_what_and_where(prefix):

@@ -190,22 +190,12 @@ for _kind, (_what, _expect) in CORRUPT_KINDS.items():
         "amd64", "15.0", 1024, 4, 0,
         "corrupt amd64 15.0: " + _what, corrupt=_kind)
 
-# The names shapes had before they named their release; they keep working.
-ALIASES = {
-    "amd64": "amd64-15.0", "amd64-12": "amd64-12.4", "arm64": "arm64-15.0",
-    "freebsd11": "amd64-11.4", "sparse": "amd64-15.0-sparse",
-    "up": "amd64-15.0-up", "large": "amd64-15.0-large",
-    "modules": "amd64-15.0-modules", "vimage": "amd64-15.0-vimage",
-    "bench": "amd64-15.0-bench",
-}
-ALIASES.update({"corrupt-" + k: "amd64-15.0-corrupt-" + k
-                for k in CORRUPT_KINDS})
 DEFAULT_SHAPE = "amd64-15.0"
 
 
 def canonical(shape_name):
-    """The shape's name by release (an old name's new one)."""
-    name = ALIASES.get(shape_name, shape_name)
+    """The shape's name, checked."""
+    name = shape_name
     if name not in SHAPES:
         raise VmcoreError(f"unknown shape {shape_name!r}; shapes: "
                           + ", ".join(SHAPES))
@@ -249,9 +239,8 @@ def _plan(shape_name, ncpus):
 
 
 def default_outdir(shape, ncpus=None):
-    """build/vmcores/SHAPE, or SHAPE-N when N is not the default (SHAPE
-    by its release name, whichever name was given)."""
-    name = ALIASES.get(shape, shape)
+    """build/vmcores/SHAPE, or SHAPE-N when N is not the default."""
+    name = shape
     if ncpus is not None and name in SHAPES and \
             ncpus != SHAPES[name].ncpus:
         name = f"{name}-{ncpus}"
@@ -490,8 +479,6 @@ def main(argv=None):
     if a.list_shapes:
         for name, shape in SHAPES.items():
             print(f"{name:36} {shape.summary}")
-        for name, target in ALIASES.items():
-            print(f"{name:36} old name of {target}")
         return 0
     try:
         print(make_vmcore(a.shape, a.ncpus, a.outdir, a.force))
