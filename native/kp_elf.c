@@ -325,3 +325,32 @@ kp_elf_symbol_names(const char *path, const char *prefix, char ***names,
 		close(fd);
 	return (err);
 }
+
+struct kp_error *
+kp_elf_symbol_addresses(const char *path, const char *const *names, size_t n,
+    uint64_t *values, bool *found)
+{
+	struct kp_symtab symtab = { NULL, 0 };
+	const struct kp_symtab_sym *sym;
+	struct kp_error *err;
+	Elf *e = NULL;
+	size_t i;
+	int fd = -1;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return (kp_error_format(KP_ERR_INVALID, "libelf is too old"));
+	err = kp_elf_open_file(path, "kernel", ELF_K_ELF, &fd, &e);
+	if (err == NULL)
+		err = kp_symtab_load(e, path, &symtab);
+	for (i = 0; err == NULL && i < n; i++) {
+		sym = kp_symtab_find(&symtab, names[i]);
+		found[i] = sym != NULL;
+		values[i] = sym != NULL ? sym->value : 0;
+	}
+	kp_symtab_free(&symtab);
+	if (e != NULL)
+		elf_end(e);
+	if (fd >= 0)
+		close(fd);
+	return (err);
+}

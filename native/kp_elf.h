@@ -66,4 +66,11 @@ struct kp_error *kp_elf_symbol_names(const char *path, const char *prefix,
     char ***names, size_t *count);
 void kp_elf_names_free(char **names);
 
+/*
+ * The values of names[0..n) in the .symtab of the ELF file path (a global
+ * definition before a local one): found[i] says whether names[i] is there.
+ */
+struct kp_error *kp_elf_symbol_addresses(const char *path,
+    const char *const *names, size_t n, uint64_t *values, bool *found);
+
 #endif /* !KP_ELF_H */

@@ -254,13 +254,6 @@ PyTypeObject ElfKvm_Type = {
 	.tp_methods = ElfKvm_methods,
 };
 
-/* The name of old: ElfKvm(kernel, core, ...). */
-PyObject *
-py_open_elf(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
-{
-	return (PyObject_Call((PyObject *)&ElfKvm_Type, args, kwds));
-}
-
 PyObject *
 py_elf_symbol_names(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
 {
@@ -288,4 +281,60 @@ py_elf_symbol_names(PyObject *Py_UNUSED(mod), PyObject *args, PyObject *kwds)
 	}
 	kp_elf_names_free(names);
 	return (list);
+}
+
+PyObject *
+py_elf_symbol_addresses(PyObject *Py_UNUSED(mod), PyObject *args,
+    PyObject *kwds)
+{
+	static char *keywords[] = { "path", "names", NULL };
+	struct kp_error *err = NULL;
+	PyObject *path, *names, *seq = NULL, *dict = NULL, *value;
+	const char **cnames = NULL;
+	uint64_t *values = NULL;
+	bool *found = NULL;
+	Py_ssize_t i, n;
+
+	if (!PyArg_ParseTupleAndKeywords(args, kwds, "O&O:elf_symbol_addresses",
+	    keywords, PyUnicode_FSConverter, &path, &names))
+		return (NULL);
+	seq = PySequence_Fast(names, "names must be a sequence of str");
+	if (seq == NULL)
+		goto out;
+	n = PySequence_Fast_GET_SIZE(seq);
+	cnames = calloc(n ? (size_t)n : 1, sizeof(*cnames));
+	values = calloc(n ? (size_t)n : 1, sizeof(*values));
+	found = calloc(n ? (size_t)n : 1, sizeof(*found));
+	if (cnames == NULL || values == NULL || found == NULL) {
+		PyErr_NoMemory();
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		cnames[i] = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
+		if (cnames[i] == NULL)
+			goto out;
+	}
+	err = kp_elf_symbol_addresses(PyBytes_AS_STRING(path), cnames,
+	    (size_t)n, values, found);
+	if (err != NULL) {
+		set_kp_error(err);
+		goto out;
+	}
+	dict = PyDict_New();
+	for (i = 0; dict != NULL && i < n; i++) {
+		if (!found[i])
+			continue;
+		value = PyLong_FromUnsignedLongLong(values[i]);
+		if (value == NULL || PyDict_SetItem(dict,
+		    PySequence_Fast_GET_ITEM(seq, i), value) < 0)
+			Py_CLEAR(dict);
+		Py_XDECREF(value);
+	}
+out:
+	free(cnames);
+	free(values);
+	free(found);
+	Py_XDECREF(seq);
+	Py_DECREF(path);
+	return (dict);
 }

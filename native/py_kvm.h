@@ -10,7 +10,8 @@
  *   py_memory.c   Kvm methods that read values: read_uints, read_fields, ...
  *   py_dpcpu.c    Kvm methods of DPCPU and VNET
  *   py_counter.c  Kvm methods of zpcpu slots and counter(9)
- *   py_elf.c      the ElfKvm type (the ELF target) and elf_symbol_names()
+ *   py_elf.c      the ElfKvm type (the ELF target), elf_symbol_names() and
+ *                 elf_symbol_addresses()
  *   py_compat.c   libkvm's API, return conventions and all
  */
 #ifndef PY_KVM_H
@@ -109,8 +110,9 @@ KVM_METHOD(counter_u64_slots);
 KVM_METHOD(counter_u64_fetch_array);
 
 /* py_elf.c and py_compat.c: module functions (py_module.c lists them). */
-PyObject *py_open_elf(PyObject *mod, PyObject *args, PyObject *kwds);
 PyObject *py_elf_symbol_names(PyObject *mod, PyObject *args, PyObject *kwds);
+PyObject *py_elf_symbol_addresses(PyObject *mod, PyObject *args,
+    PyObject *kwds);
 PyObject *py_kvm_getmaxcpu(PyObject *mod, PyObject *args);
 PyObject *py_kvm_getncpus(PyObject *mod, PyObject *args);
 PyObject *py_kvm_getpcpu(PyObject *mod, PyObject *args);

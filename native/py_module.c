@@ -6,14 +6,16 @@
 #include "py_kvm.h"
 
 static PyMethodDef module_methods[] = {
-	{ "open_elf", (PyCFunction)(void (*)(void))py_open_elf,
-	  METH_VARARGS | METH_KEYWORDS,
-	  "open_elf(kernel, core, *, zpcpu_stride=0, maxcpus=0) -> "
-	  "ElfKvm(kernel, core, ...): the former name" },
 	{ "elf_symbol_names", (PyCFunction)(void (*)(void))py_elf_symbol_names,
 	  METH_VARARGS | METH_KEYWORDS,
 	  "elf_symbol_names(path, prefix='') -> sorted list of the names in "
 	  "the ELF file's .symtab that start with prefix" },
+	{ "elf_symbol_addresses",
+	  (PyCFunction)(void (*)(void))py_elf_symbol_addresses,
+	  METH_VARARGS | METH_KEYWORDS,
+	  "elf_symbol_addresses(path, names) -> {name: value} of the names "
+	  "in the ELF file's .symtab (a global before a local of the same "
+	  "name); names not there are left out" },
 	{ "kvm_getmaxcpu", py_kvm_getmaxcpu, METH_VARARGS,
 	  "kvm_getmaxcpu(kd) -> mp_maxcpus, -1 on error; kd None clears "
 	  "every handle's cache and returns 0" },

@@ -129,9 +129,8 @@ class ElfKvm(Kvm):
     def struct_members(self, tag: str) -> list[Member]: ...
     def variable_type(self, name: str) -> Member: ...     # name None, offset 0
 
-def open_elf(kernel: str, core: str, *, zpcpu_stride: int = 0, maxcpus: int = 0) -> ElfKvm: ...  # former name
-
 def elf_symbol_names(path: str, prefix: str = "") -> list[str]: ...  # sorted, each once, of .symtab
+def elf_symbol_addresses(path: str, names: Sequence[str]) -> dict[str, int]: ...  # those in .symtab
 
 # libkvm's own API, return values and all: for scripts ported from C and for the tests
 # that pin libkvm compatibility.  kd None clears the caches of every handle.
