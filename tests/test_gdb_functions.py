@@ -323,3 +323,37 @@ def test_string_arguments_call_nothing_in_a_live_program(dump, tmp_path):
     assert run.out("dpcpu") == str(dpcpu(dump, "dpcpu_int", 1))
     assert run.error("member").startswith("$PCPU: FIELD must be a string")
     assert "inferior call" not in run.stdout
+
+
+COUNT_EXPRESSIONS = """\
+python
+import gdb
+from kgdb_pcpu import symtab
+asked = []
+_parse = gdb.parse_and_eval
+def counting(text, *args):
+    asked.append(text)
+    return _parse(text, *args)
+gdb.parse_and_eval = counting
+end
+"""
+
+
+def test_minimal_symbols_come_from_the_kernels_symtab(dump, tmp_path):
+    # __start_set_pcpu has no debug info; GDB's Python finds it only through
+    # an expression (10-50 ms a name).  The kernel's .symtab answers, and a
+    # name no objfile has (vnet0 of a kernel without VIMAGE) is as cheap.
+    script = tmp_path / "count.gdb"
+    script.write_text(COUNT_EXPRESSIONS)
+    steps = [("count", "source %s" % script),
+             ("first", 'output $PCPU("dpcpu_int", 1)'),
+             ("start", 'python print(symtab.symbol_address("__start_set_pcpu"))'),
+             ("gdbs", "output (unsigned long)&__start_set_pcpu"),
+             ("missing", 'python print(symtab.symbol_address("vnet0"), '
+                         'symtab.symbol_address("no_such_symbol"))'),
+             ("asked", "python print([t for t in asked if '&' in t])")]
+    run = run_gdb(dump, steps)
+    assert run.out("first") == str(dpcpu(dump, "dpcpu_int", 1))
+    assert run.out("start").strip() == run.out("gdbs")
+    assert run.out("missing").strip() == "None None"
+    assert run.out("asked").strip() == "[]"

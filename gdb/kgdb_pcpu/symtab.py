@@ -5,15 +5,32 @@ are kept per program space: they change only with the objfiles, and a
 lookup that misses costs GDB a search of every symbol table (milliseconds;
 after each stop of a remote target, reads of the program headers too), so
 each name is looked up once until an objfile comes or goes (drop()).
+
+A symbol without debug info (the linker's __start_set_pcpu, an assembler
+symbol) is a minimal symbol, which GDB's Python cannot look up: an
+expression finds it, at 10-50 ms a name, and a name that no objfile has
+costs as much.  So the kernel's own are read from its file's .symtab (the
+core reads the ELF), and GDB is asked only for a name a module has.
 """
 
 import re
 
 import gdb
 
+from ._kvm import KvmError, elf_symbol_addresses
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.$]*\Z")
 
-# (progspace, kind) -> {name: answer}; kind is "symbol", "address", "struct".
+# A kernel variable with debug info that every kernel this tool reads has
+# (target.py needs it first): its address in GDB less its .symtab value is
+# how far GDB has moved the kernel's symbols.
+_REFERENCE = "cpuid_to_pcpu"
+
+# The kernel modules' files, the objfiles kgdb adds besides the kernel.
+_MODULE_SUFFIXES = (".ko", ".ko.debug")
+
+# (progspace, kind) -> {name: answer}; kind is "symbol", "address", "struct",
+# "kernel" (the kernel file and its displacement).
 _cache = {}
 
 
@@ -68,10 +85,59 @@ def _symbol_address(name):
             pass
     if not _IDENT.match(name):
         return None
+    kernel = _kernel_file()
+    if kernel is not None:
+        path, delta = kernel
+        try:
+            found = elf_symbol_addresses(path, [name])
+        except KvmError:
+            found = None
+        if found is not None:
+            if name in found:
+                return found[name] + delta
+            if not _in_module(name):
+                return None
     try:
         return int(gdb.parse_and_eval("(unsigned long long)&%s" % name))
     except (gdb.error, RuntimeError, OverflowError):
         return None
+
+
+def _kernel_file():
+    """(the main objfile's file, its displacement), or None if unknown."""
+    table = _table("kernel")
+    if "kernel" not in table:
+        table["kernel"] = _find_kernel_file()
+    return table["kernel"]
+
+
+def _find_kernel_file():
+    path = gdb.current_progspace().filename
+    sym = lookup_symbol(_REFERENCE)
+    if not path or sym is None:
+        return None
+    try:
+        addr = sym.value().address
+        found = elf_symbol_addresses(path, [_REFERENCE])
+    except (gdb.error, RuntimeError, KvmError):
+        return None
+    if addr is None or _REFERENCE not in found:
+        return None
+    return path, int(addr) - found[_REFERENCE]
+
+
+def _in_module(name):
+    """Whether a module's objfile may have name (a file unread says yes)."""
+    for objfile in gdb.objfiles():
+        path = objfile.filename if objfile.is_valid() else None
+        if not path or not path.endswith(_MODULE_SUFFIXES):
+            continue
+        try:
+            if name in elf_symbol_addresses(path, [name]):
+                return True
+        except KvmError:
+            return True
+    return False
 
 
 def lookup_struct(tag):
