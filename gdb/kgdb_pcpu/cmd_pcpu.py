@@ -12,8 +12,8 @@ docs/FREEBSD.md, "ddb's show pcpu".
 
 import gdb
 
-from . import (cpus, ddb, default_cpu, gtypes, interrupt, members, symtab,
-               target)
+from . import (compat, cpus, ddb, default_cpu, gtypes, interrupt, members,
+               symtab, target)
 from ._kvm import KvmError
 from .errors import one_line, user_errors
 from .fmt import format_value
@@ -162,9 +162,8 @@ def split_options(arg):
 def _history(value):
     """value in the value history as print puts it there: "$N = " (GDB 12
     has gdb.add_history; an older GDB prints the value without $N)."""
-    if hasattr(gdb, "add_history"):
-        return "$%d = " % gdb.add_history(value)
-    return ""
+    num = compat.add_history(value)
+    return "" if num is None else "$%d = " % num
 
 
 def _current_cpu_line():

@@ -2,6 +2,8 @@
 
 import gdb
 
+from .compat import is_signed  # noqa: F401  (GDB 12's Type.is_signed or the same)
+
 INTEGER_CODES = (gdb.TYPE_CODE_INT, gdb.TYPE_CODE_ENUM, gdb.TYPE_CODE_BOOL,
                  gdb.TYPE_CODE_CHAR)
 
@@ -23,21 +25,6 @@ def int_type():
 def is_integer(gtype):
     """Whether gtype (typedefs stripped) is an integer, enum, bool or char."""
     return gtype.strip_typedefs().code in INTEGER_CODES
-
-
-def is_signed(gtype):
-    """Whether the integer type gtype is signed (GDB 12's Type.is_signed,
-    else whether the type's -1 stays negative)."""
-    gtype = gtype.strip_typedefs()
-    if hasattr(gtype, "is_signed"):
-        try:
-            return gtype.is_signed
-        except ValueError:      # not a scalar type
-            return False
-    try:
-        return int(gdb.Value(-1).cast(gtype)) < 0
-    except gdb.error:
-        return False
 
 
 def has_field(gtype, name):

@@ -17,6 +17,7 @@ import re
 
 import gdb
 
+from . import compat
 from ._kvm import KvmError, elf_symbol_addresses
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.$]*\Z")
@@ -53,8 +54,8 @@ def lookup_symbol(name):
 def _find_symbol(name):
     try:
         sym = gdb.lookup_global_symbol(name)
-        if sym is None and hasattr(gdb, "lookup_static_symbol"):
-            sym = gdb.lookup_static_symbol(name)
+        if sym is None:
+            sym = compat.lookup_static_symbol(name)
     except (gdb.error, RuntimeError, ValueError):
         return None
     return sym
@@ -162,9 +163,7 @@ def drop(*_args):
 
 def _connect():
     for name in ("new_objfile", "free_objfile", "clear_objfiles"):
-        registry = getattr(gdb.events, name, None)
-        if registry is not None:
-            registry.connect(drop)
+        compat.connect(name, drop)
 
 
 _connect()

@@ -14,7 +14,7 @@ what was read from memory and keeps what comes from the symbols.
 
 import gdb
 
-from . import gtypes, symtab
+from . import compat, gtypes, symtab
 from ._kvm import Kvm, KvmError
 
 NO_KERNEL = ("no struct pcpu in the debug info: "
@@ -69,8 +69,7 @@ def _read_window(inferior):
     """LOCAL_READ_WINDOW for a core file or a live local process, else 0:
     a remote target (gdbserver, a serial kgdb stub, QEMU) pays per byte too,
     and every read of a value alone is the fewest bytes on the wire."""
-    connection = getattr(inferior, "connection", None)  # GDB 12+
-    kind = getattr(connection, "type", None)
+    kind = compat.connection_type(inferior)
     return LOCAL_READ_WINDOW if kind in LOCAL_TARGETS else 0
 
 
@@ -184,7 +183,7 @@ def on_attach(hook):
 def _key(inferior):
     progspace = gdb.current_progspace()
     return (inferior.num, inferior.pid,
-            getattr(inferior, "connection_num", None),
+            compat.connection_num(inferior),
             progspace.filename if progspace is not None else None)
 
 
@@ -261,24 +260,17 @@ def invalidate(*_args):
 
 def _called(event):
     """An inferior call ran kernel code, with no cont or stop event."""
-    if isinstance(event, getattr(gdb, "InferiorCallPostEvent", ())):
+    if compat.is_inferior_call_end(event):
         invalidate()
 
 
 def _connect():
-    events = gdb.events
     for name in ("new_objfile", "free_objfile", "clear_objfiles", "exited",
                  "new_inferior", "inferior_deleted"):
-        registry = getattr(events, name, None)
-        if registry is not None:
-            registry.connect(drop)
+        compat.connect(name, drop)
     for name in ("cont", "memory_changed", "stop"):
-        registry = getattr(events, name, None)
-        if registry is not None:
-            registry.connect(invalidate)
-    registry = getattr(events, "inferior_call", None)
-    if registry is not None:
-        registry.connect(_called)
+        compat.connect(name, invalidate)
+    compat.connect("inferior_call", _called)
 
 
 _connect()
