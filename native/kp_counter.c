@@ -240,20 +240,10 @@ kp_counter_fetch_array(kvm_t *kd, const uint64_t *bases, size_t count,
 	return (kp_counter_sum_array(kd, bases, count, sums, NULL, NULL));
 }
 
-/*
- * As kp_counter_fetch_array(), leaving out the CPUs whose slots cannot be
- * read; a sum over no CPU at all is no sum, but an error.
- */
 struct kp_error *
 kp_counter_fetch_partial(kvm_t *kd, const uint64_t *bases, size_t count,
     uint64_t *sums, int *missing, size_t *nmissing)
 {
-	struct kp_error *err;
-
-	err = kp_counter_sum_array(kd, bases, count, sums, missing, nmissing);
-	if (err == NULL && count > 0 && kd->cpu_count > 0 &&
-	    *nmissing == (size_t)kd->cpu_count)
-		err = kp_error_format(KP_ERR_FAULT,
-		    "no CPU's counter slot could be read: no partial sum");
-	return (err);
+	return (kp_counter_sum_array(kd, bases, count, sums, missing,
+	    nmissing));
 }
