@@ -9,8 +9,6 @@ import importlib
 
 import gdb
 
-from . import modules, target
-
 MODULES = ("parameters", "cmd_pcpu", "cmd_dpcpu", "cmd_setcpu", "cmd_counter",
            "cmd_vnet", "cmd_overview", "fn_pcpu", "fn_dpcpu", "fn_counter",
            "fn_vnet")
@@ -28,6 +26,4 @@ def _load():
                       gdb.STDERR)
 
 
-# Each new handle gets the loaded modules' set_pcpu and set_vnet.
-target.on_attach(modules.attach)
 _load()

@@ -374,8 +374,7 @@ def _classes(kd, tgt, layout, addrs):
 
 
 def attach(tgt):
-    """Read the modules and give their sections to tgt's handle (a
-    target.on_attach hook).
+    """Read the modules and give their sections to tgt's handle.
 
     Never raises: a kernel whose modules cannot be read still has its own
     per-CPU and VNET variables; the problems are kept for the messages."""
@@ -399,6 +398,23 @@ def of(tgt):
     if tgt.modules is None:
         attach(tgt)
     return tgt.modules
+
+
+def place(kd, addr, set_name):
+    """Attach the current target's modules before the core places the
+    template address addr (kd's dpcpu_* or vnet_* calls), unless addr lies
+    in the kernel's own set_name: only a module's variable needs
+    linker_files, so the first call on a kernel variable reads none."""
+    tgt = target.current()
+    if tgt.modules is not None:
+        return
+    bounds = kd.dpcpu_bounds if set_name == "set_pcpu" else kd.vnet_bounds
+    try:
+        start, stop = bounds()
+    except KvmError:
+        start = stop = 0        # the core's own error comes with the call
+    if not start <= addr < stop:
+        of(tgt)
 
 
 # --- Which file a symbol comes from, for the messages. ----------------------

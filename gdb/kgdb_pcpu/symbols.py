@@ -41,6 +41,7 @@ class DpcpuVar:
     def template(self, kd):
         """The template address after module relocation (the kernel's own
         variable's address unchanged); gdb.GdbError if not per-CPU."""
+        modules.place(kd, self.address, "set_pcpu")
         try:
             return kd.dpcpu_template(self.address)
         except NotPerCpuError as err:
@@ -48,6 +49,7 @@ class DpcpuVar:
 
     def addr(self, kd, cpu):
         """The address of CPU cpu's copy (kd.dpcpu_addr)."""
+        modules.place(kd, self.address, "set_pcpu")
         try:
             return kd.dpcpu_addr(self.address, cpu)
         except NotPerCpuError as err:

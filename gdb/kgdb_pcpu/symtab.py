@@ -27,6 +27,9 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.$]*\Z")
 # how far GDB has moved the kernel's symbols.
 _REFERENCE = "cpuid_to_pcpu"
 
+# The linker makes __start_set_X and __stop_set_X, with no debug info.
+_LINKER_BOUNDS = ("__start_set_", "__stop_set_")
+
 # The kernel modules' files, the objfiles kgdb adds besides the kernel.
 _MODULE_SUFFIXES = (".ko", ".ko.debug")
 
@@ -76,7 +79,7 @@ def symbol_address(name):
 
 
 def _symbol_address(name):
-    sym = lookup_symbol(name)
+    sym = None if name.startswith(_LINKER_BOUNDS) else lookup_symbol(name)
     if sym is not None and not sym.needs_frame:
         try:
             addr = sym.value().address

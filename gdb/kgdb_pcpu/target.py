@@ -82,8 +82,8 @@ class Target:
     derived from the symbols and types, under a key it names).
 
     Dropped by invalidate() (the target ran, or memory was written):
-      modules      the Modules of linker_files (modules.py), None until the
-                   attach hooks ran again on the next current();
+      modules      the Modules of linker_files (modules.py), None until a
+                   module's variable needs them again (modules.place);
       vnet_stacks  the vnet and jail lists (vnet.py), None until read;
       thread_cpu   td_tid of a GDB thread -> the CPU running it, or None;
       osreldate    the kernel's osreldate, None until read (osreldate());
@@ -116,9 +116,7 @@ class Target:
                       read_faults=gdb.MemoryError,
                       read_window=_read_window(inferior),
                       **options)
-        self.vimage = symtab.symbol_address("vnet0") is not None
         self.cache = {}
-        self.attached = False   # the attach hooks ran since invalidate()
         self.modules = None
         self.vnet_stacks = None
         self.thread_cpu = {}
@@ -128,12 +126,17 @@ class Target:
     def invalidate(self):
         """Drop what was read from memory: the target ran or was written."""
         self.kd.clear_cache()
-        self.attached = False
         self.modules = None
         self.vnet_stacks = None
         self.thread_cpu.clear()
         self.osreldate_value = None
         self.stopped.clear()
+
+    @property
+    def vimage(self):
+        """Whether the kernel has options VIMAGE (a vnet0), looked up on
+        first need: a $PCPU pays no VNET lookup."""
+        return symtab.symbol_address("vnet0") is not None
 
     def has_field(self, name):
         """Whether struct pcpu has the member name."""
@@ -167,17 +170,8 @@ class Target:
 
 _current = None
 _current_key = None
-_attach_hooks = []
 _settings = {"zpcpu_stride": 0, "maxcpus": 0}
 _setcpu = None          # the CPU of the last dpcpu-setcpu, re-applied on rebuild
-
-
-def on_attach(hook):
-    """Call hook(target) before a Target is first used, after it is built
-    and after each invalidate() (modules.attach: the loaded modules'
-    set_pcpu and set_vnet).  A hook registered twice runs once."""
-    if hook not in _attach_hooks:
-        _attach_hooks.append(hook)
 
 
 def _key(inferior):
@@ -201,12 +195,7 @@ def current():
                 _current.kd.dpcpu_setcpu(_setcpu)
             except KvmError:
                 pass
-    tgt = _current
-    if not tgt.attached:
-        tgt.attached = True
-        for hook in _attach_hooks:
-            hook(tgt)
-    return tgt
+    return _current
 
 
 def kvm():

@@ -271,6 +271,7 @@ class VnetVar:
         if self.plain:
             return self.address
         base = stack.checked_base()
+        modules.place(kd, self.address, "set_vnet")
         try:
             return kd.vnet_addr(self.address, base)
         except KvmError as err:
