@@ -104,8 +104,9 @@ GDB16_MIRROR ?= http://deb.debian.org/debian
 # The root, made once; what TEST_PACKAGES gains later is installed into it.
 $(GDB16_ROOT)/.stamp:
 	rm -rf $(GDB16_ROOT) $(GDB16_ROOT).tmp
+	mkdir -p $(GDB16_DIR)
 	debootstrap --variant=minbase --include=$(subst $(space),$(comma),$(strip $(TEST_PACKAGES))) \
-		$(GDB16_SUITE) $(GDB16_ROOT).tmp $(GDB16_MIRROR)
+		$(GDB16_SUITE) $(abspath $(GDB16_ROOT)).tmp $(GDB16_MIRROR)
 	mv $(GDB16_ROOT).tmp $(GDB16_ROOT)
 	touch $@
 empty =
