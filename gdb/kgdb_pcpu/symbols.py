@@ -13,7 +13,7 @@ import re
 
 import gdb
 
-from . import gtypes, interrupt, members, modules, symtab
+from . import gtypes, interrupt, members, modorigin, modules, symtab
 from ._kvm import CpuAbsentError, KvmError, NotPerCpuError, elf_symbol_names
 from .dpcpufmt import unreadable
 from .linkersets import DPCPU_PREFIX
@@ -32,7 +32,7 @@ class DpcpuVar:
     def _not_percpu(self, err):
         """The gdb.GdbError for the core's NotPerCpuError err: a module not
         in linker_files says so, anything else names the variable."""
-        better = modules.module_error(self.name, self.address, "set_pcpu",
+        better = modorigin.module_error(self.name, self.address, "set_pcpu",
                                       err)
         if better is not None:
             return better

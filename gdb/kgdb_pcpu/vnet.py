@@ -17,7 +17,8 @@ import re
 
 import gdb
 
-from . import compat, default_cpu, modules, symbols, symtab, target, vnets
+from . import (compat, default_cpu, modorigin, modules, symbols, symtab,
+               target, vnets)
 from ._kvm import KvmError
 from .modelerror import ModelError
 from .linkersets import VNET_PREFIX
@@ -275,7 +276,7 @@ class VnetVar:
         try:
             return kd.vnet_addr(self.address, base)
         except KvmError as err:
-            better = modules.module_error(self.name, self.address,
+            better = modorigin.module_error(self.name, self.address,
                                           "set_vnet", err)
             if better is not None:
                 raise better from None
