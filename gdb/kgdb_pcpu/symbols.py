@@ -164,20 +164,10 @@ def _is_scalar(gtype):
 
 def variable(name):
     """The DpcpuVar of the global symbol name as it is, or None."""
-    sym = symtab.lookup_symbol(name)
-    if sym is None or sym.needs_frame:
+    found = symtab.variable(name)
+    if found is None:
         return None
-    # A declaration (extern, as DPCPU_DECLARE and VNET_DECLARE make in a
-    # header) may be found first: GDB resolves it through the minimal symbol.
-    if not sym.is_variable and sym.addr_class != gdb.SYMBOL_LOC_UNRESOLVED:
-        return None
-    try:
-        value = sym.value()
-    except gdb.error:
-        return None
-    if value.address is None:
-        return None
-    return DpcpuVar(name, value.type, int(value.address))
+    return DpcpuVar(name, *found)
 
 
 def lookup(name):

@@ -64,6 +64,25 @@ def _find_symbol(name):
     return sym
 
 
+def variable(name):
+    """(gdb.Type, address) of the global variable name, or None.
+
+    A declaration (extern, as DPCPU_DECLARE and VNET_DECLARE make in a
+    header) may be found first: GDB resolves it through the minimal symbol."""
+    sym = lookup_symbol(name)
+    if sym is None or sym.needs_frame:
+        return None
+    if not sym.is_variable and sym.addr_class != gdb.SYMBOL_LOC_UNRESOLVED:
+        return None
+    try:
+        value = sym.value()
+    except gdb.error:
+        return None
+    if value.address is None:
+        return None
+    return value.type, int(value.address)
+
+
 def symbol_address(name):
     """Address of the symbol name, or None when GDB knows no such symbol.
 

@@ -297,24 +297,6 @@ class VnetVar:
         return "(*(%s)0x%x)" % (text, address)
 
 
-def _variable(name):
-    """(type, address) of the variable symbol name, or None."""
-    sym = symtab.lookup_symbol(name)
-    if sym is None or sym.needs_frame:
-        return None
-    # A declaration (VNET_DECLARE's extern) may come first: GDB resolves
-    # it through the minimal symbol.
-    if not sym.is_variable and sym.addr_class != gdb.SYMBOL_LOC_UNRESOLVED:
-        return None
-    try:
-        value = sym.value()
-    except gdb.error:
-        return None
-    if value.address is None:
-        return None
-    return value.type, int(value.address)
-
-
 def short_name(name):
     name = name.strip()
     if name.startswith("V_"):
@@ -348,7 +330,7 @@ def _lookup(name, is_vimage):
     else:
         cands = [short] if name.startswith(("V_", VNET_PREFIX)) else [name]
     for cand in cands:
-        found = _variable(cand)
+        found = symtab.variable(cand)
         if found is not None:
             return VnetVar(cand, found[0], found[1], not is_vimage)
     for cand in cands:
@@ -416,7 +398,7 @@ def expression(expr, vnet_text=None):
                 and prev not in (".", "->") and prev not in _TAG_KEYWORDS
                 and is_vnet_symbol(text)
                 and (vnet_text is not None or text.startswith(("V_", VNET_PREFIX))
-                     or _variable(text) is None)):
+                     or symtab.variable(text) is None)):
             if stack is None:
                 stack = (resolve(vnet_text) if vnet_text is not None
                          else default_stack())
