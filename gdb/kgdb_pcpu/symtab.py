@@ -30,11 +30,17 @@ _REFERENCE = "cpuid_to_pcpu"
 # The linker makes __start_set_X and __stop_set_X, with no debug info.
 _LINKER_BOUNDS = ("__start_set_", "__stop_set_")
 
+# The linker-made names every handle asks for (the bounds of set_pcpu and
+# set_vnet): looked up in the kernel's .symtab together with _REFERENCE, so
+# that file's symbol table is read once, not once per name.
+_PREFETCH = tuple(bound + set_name for set_name in ("pcpu", "vnet")
+                  for bound in _LINKER_BOUNDS)
+
 # The kernel modules' files, the objfiles kgdb adds besides the kernel.
 _MODULE_SUFFIXES = (".ko", ".ko.debug")
 
 # (progspace, kind) -> {name: answer}; kind is "symbol", "address", "struct",
-# "kernel" (the kernel file and its displacement).
+# "kernel" (the kernel file, its displacement and the _PREFETCH answers).
 _cache = {}
 
 
@@ -110,11 +116,14 @@ def _symbol_address(name):
         return None
     kernel = _kernel_file()
     if kernel is not None:
-        path, delta = kernel
-        try:
-            found = elf_symbol_addresses(path, [name])
-        except KvmError:
-            found = None
+        path, delta, prefetched = kernel
+        if name in _PREFETCH:
+            found = prefetched
+        else:
+            try:
+                found = elf_symbol_addresses(path, [name])
+            except KvmError:
+                found = None
         if found is not None:
             if name in found:
                 return found[name] + delta
@@ -127,7 +136,8 @@ def _symbol_address(name):
 
 
 def _kernel_file():
-    """(the main objfile's file, its displacement), or None if unknown."""
+    """(the main objfile's file, its displacement, the addresses of the
+    _PREFETCH names it has), or None if unknown."""
     table = _table("kernel")
     if "kernel" not in table:
         table["kernel"] = _find_kernel_file()
@@ -141,12 +151,12 @@ def _find_kernel_file():
         return None
     try:
         addr = sym.value().address
-        found = elf_symbol_addresses(path, [_REFERENCE])
+        found = elf_symbol_addresses(path, (_REFERENCE,) + _PREFETCH)
     except (gdb.error, RuntimeError, KvmError):
         return None
     if addr is None or _REFERENCE not in found:
         return None
-    return path, int(addr) - found[_REFERENCE]
+    return path, int(addr) - found.pop(_REFERENCE), found
 
 
 def _in_module(name):
