@@ -302,27 +302,48 @@ kp_elf_members_free(struct kp_member *members, size_t count)
 	kp_dwarf_members_free(members, count);
 }
 
+/* A file's symbol table; its names point into the file's ELF data. */
+struct kp_elf_symfile {
+	int fd;
+	Elf *e;
+	struct kp_symtab symtab;
+};
+
+static struct kp_error *
+kp_elf_symfile_open(const char *path, struct kp_elf_symfile *f)
+{
+	struct kp_error *err;
+
+	*f = (struct kp_elf_symfile){ -1, NULL, { NULL, 0 } };
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return (kp_error_format(KP_ERR_INVALID, "libelf is too old"));
+	err = kp_elf_open_file(path, "kernel", ELF_K_ELF, &f->fd, &f->e);
+	if (err == NULL)
+		err = kp_symtab_load(f->e, path, &f->symtab);
+	return (err);
+}
+
+static void
+kp_elf_symfile_close(struct kp_elf_symfile *f)
+{
+	kp_symtab_free(&f->symtab);
+	if (f->e != NULL)
+		elf_end(f->e);
+	if (f->fd >= 0)
+		close(f->fd);
+}
+
 struct kp_error *
 kp_elf_symbol_names(const char *path, const char *prefix, char ***names,
     size_t *count)
 {
-	struct kp_symtab symtab = { NULL, 0 };
+	struct kp_elf_symfile f;
 	struct kp_error *err;
-	Elf *e = NULL;
-	int fd = -1;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return (kp_error_format(KP_ERR_INVALID, "libelf is too old"));
-	err = kp_elf_open_file(path, "kernel", ELF_K_ELF, &fd, &e);
+	err = kp_elf_symfile_open(path, &f);
 	if (err == NULL)
-		err = kp_symtab_load(e, path, &symtab);
-	if (err == NULL)
-		err = kp_symtab_names(&symtab, prefix, names, count);
-	kp_symtab_free(&symtab);
-	if (e != NULL)
-		elf_end(e);
-	if (fd >= 0)
-		close(fd);
+		err = kp_symtab_names(&f.symtab, prefix, names, count);
+	kp_elf_symfile_close(&f);
 	return (err);
 }
 
@@ -330,27 +351,17 @@ struct kp_error *
 kp_elf_symbol_addresses(const char *path, const char *const *names, size_t n,
     uint64_t *values, bool *found)
 {
-	struct kp_symtab symtab = { NULL, 0 };
 	const struct kp_symtab_sym *sym;
+	struct kp_elf_symfile f;
 	struct kp_error *err;
-	Elf *e = NULL;
 	size_t i;
-	int fd = -1;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return (kp_error_format(KP_ERR_INVALID, "libelf is too old"));
-	err = kp_elf_open_file(path, "kernel", ELF_K_ELF, &fd, &e);
-	if (err == NULL)
-		err = kp_symtab_load(e, path, &symtab);
+	err = kp_elf_symfile_open(path, &f);
 	for (i = 0; err == NULL && i < n; i++) {
-		sym = kp_symtab_find(&symtab, names[i]);
+		sym = kp_symtab_find(&f.symtab, names[i]);
 		found[i] = sym != NULL;
 		values[i] = sym != NULL ? sym->value : 0;
 	}
-	kp_symtab_free(&symtab);
-	if (e != NULL)
-		elf_end(e);
-	if (fd >= 0)
-		close(fd);
+	kp_elf_symfile_close(&f);
 	return (err);
 }
